@@ -1,2 +1,10 @@
 //! Skill taxonomy, indexes and explainable ranking for the talent marketplace.
+//!
+//! (Crate overview to be written by the engine work: see ARCHITECTURE.md.)
 #![warn(missing_docs)]
+
+pub mod engine;
+pub mod pathway;
+pub mod scoring;
+pub mod taxonomy;
+pub mod text;

@@ -1,0 +1,1 @@
+//! Indexes (tantivy), retrieval, exact ranking and crash-safe sync.

@@ -1,0 +1,1 @@
+//! Learning pathways: the exact optimiser over microcredentials with prerequisites.

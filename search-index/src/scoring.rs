@@ -1,0 +1,1 @@
+//! Match scores, credits and explanations exactly as ../shared/MATCHING.md defines them.

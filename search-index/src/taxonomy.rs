@@ -1,0 +1,1 @@
+//! The skill taxonomy: skills, aliases, the parent tree and relations between skills.
