@@ -8,3 +8,9 @@ pub mod pathway;
 pub mod scoring;
 pub mod taxonomy;
 pub mod text;
+
+pub use scoring::{
+    Contribution, Evidence, EvidenceKind, EvidenceStatus, Explanation, Gap, Requirement,
+    ScoringError,
+};
+pub use taxonomy::{Relation, SkillDef, SkillId, Taxonomy, TaxonomyError};

@@ -1,1 +1,684 @@
 //! Match scores, credits and explanations exactly as ../shared/MATCHING.md defines them.
+//!
+//! This module is the single source of truth for the numbers: the engine's fast paths,
+//! gap analysis, projected scores and unlocks all call the functions here (the engine
+//! precomputes tables with [`credit_value`] and sums with [`contribution`], so its scores
+//! are bit-for-bit the scores of [`score`]).
+//!
+//! # Definitions
+//! For a requirement `r = (skill s, minimum level L, weight w, must-have?)`:
+//!
+//! ```text
+//! credit(r) = max over evidence e of conf(e) * relation(e.skill, s) * min(1, e.level / L)
+//! score     = sum(w * credit(r)) / sum(w)
+//! ```
+//!
+//! - `conf`: [`CONF_VERIFIED`], [`CONF_UNVERIFIED`], [`CONF_SELF_ASSERTED`], times
+//!   [`EXPIRED_FACTOR`] when expired. Revoked evidence counts 0: callers do not pass it
+//!   ([`Evidence::from_status`] returns `None` for [`EvidenceStatus::Revoked`]).
+//! - `relation`: [`REL_SAME`], [`REL_DESCENDANT`], [`REL_PARENT`], [`REL_SIBLING`], 0
+//!   otherwise (see [`crate::taxonomy`] for the tree conventions).
+//! - No evidence means credit 0; an empty profile scores 0.
+//!
+//! # Interpretations (where MATCHING.md leaves a choice)
+//! - **Arithmetic order.** `contribution = w * credit / sum(w)` per requirement, and the
+//!   score is the sum of the contributions in requirement order, clamped to `[0, 1]`
+//!   (the clamp only removes floating-point overshoot of at most a few ulps). So the
+//!   contributions add up to the score exactly, up to that clamp.
+//! - **Ties between equally good evidence** (same credit): the evidence shown in the
+//!   explanation is chosen by, in order: closer relation (same, descendant, parent,
+//!   sibling), higher confidence, higher level, lower skill id, lower credential id
+//!   (self-assertions, without credential, last), then earlier position in the input.
+//! - **Validation.** Levels must be in 1..=5 and weights finite and > 0, otherwise
+//!   [`score`] returns a [`ScoringError`]. Evidence or requirements naming a skill the
+//!   taxonomy does not know are not errors: such evidence relates to nothing (credit 0).
+//! - **No requirements.** The score is 0 (not 0/0).
+//! - **Held level** in a contribution is the level of the evidence used, 0 if none.
+
+use crate::taxonomy::{Relation, SkillId, Taxonomy};
+
+/// Confidence of a verified credential (issued here, or imported and verified).
+pub const CONF_VERIFIED: f64 = 1.0;
+/// Confidence of an unverified credential (entered by the learner).
+pub const CONF_UNVERIFIED: f64 = 0.7;
+/// Confidence of a self-asserted skill.
+pub const CONF_SELF_ASSERTED: f64 = 0.4;
+/// An expired credential counts at this fraction of its confidence.
+pub const EXPIRED_FACTOR: f64 = 0.5;
+/// A revoked credential counts at this confidence, i.e. not at all.
+pub const CONF_REVOKED: f64 = 0.0;
+
+/// Relation factor: the same skill.
+pub const REL_SAME: f64 = 1.0;
+/// Relation factor: the evidence skill is a descendant of the required skill.
+pub const REL_DESCENDANT: f64 = 0.9;
+/// Relation factor: the evidence skill is the direct parent of the required skill.
+pub const REL_PARENT: f64 = 0.5;
+/// Relation factor: the evidence skill is a sibling within a family.
+pub const REL_SIBLING: f64 = 0.3;
+
+/// Lowest proficiency level (awareness).
+pub const MIN_LEVEL: u8 = 1;
+/// Highest proficiency level (expert).
+pub const MAX_LEVEL: u8 = 5;
+
+/// Where a piece of evidence comes from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum EvidenceKind {
+    /// A credential issued here by an institution, or imported and verified.
+    VerifiedCredential,
+    /// A credential entered by the learner, not verified.
+    UnverifiedCredential,
+    /// A skill the learner asserts without a credential.
+    SelfAsserted,
+}
+
+impl EvidenceKind {
+    /// The confidence of this kind of evidence when not expired.
+    pub fn confidence(self) -> f64 {
+        match self {
+            EvidenceKind::VerifiedCredential => CONF_VERIFIED,
+            EvidenceKind::UnverifiedCredential => CONF_UNVERIFIED,
+            EvidenceKind::SelfAsserted => CONF_SELF_ASSERTED,
+        }
+    }
+
+    /// A stable small code (0, 1, 2), used in index tokens and packed arrays.
+    pub fn code(self) -> u8 {
+        match self {
+            EvidenceKind::VerifiedCredential => 0,
+            EvidenceKind::UnverifiedCredential => 1,
+            EvidenceKind::SelfAsserted => 2,
+        }
+    }
+
+    /// The kind with this [`EvidenceKind::code`].
+    pub fn from_code(code: u8) -> Option<EvidenceKind> {
+        match code {
+            0 => Some(EvidenceKind::VerifiedCredential),
+            1 => Some(EvidenceKind::UnverifiedCredential),
+            2 => Some(EvidenceKind::SelfAsserted),
+            _ => None,
+        }
+    }
+}
+
+/// Lifecycle status of a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum EvidenceStatus {
+    /// Valid.
+    Active,
+    /// Past its expiry date: counts at [`EXPIRED_FACTOR`].
+    Expired,
+    /// Revoked by the issuer: counts not at all.
+    Revoked,
+}
+
+/// Confidence of evidence of this kind, expired or not. The one place the product of the
+/// two factors is computed.
+pub fn confidence_of(kind: EvidenceKind, expired: bool) -> f64 {
+    if expired {
+        kind.confidence() * EXPIRED_FACTOR
+    } else {
+        kind.confidence()
+    }
+}
+
+/// One piece of evidence that a learner holds a skill at a level. Revoked evidence is not
+/// represented: do not pass it (see [`Evidence::from_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Evidence {
+    /// The skill ([`SkillId`]).
+    pub skill: SkillId,
+    /// Proficiency level, 1..=5.
+    pub level: u8,
+    /// Where it comes from.
+    pub kind: EvidenceKind,
+    /// Whether the credential has expired (halves the confidence).
+    pub expired: bool,
+    /// The credential it comes from, `None` for a self-assertion.
+    pub credential_id: Option<i64>,
+}
+
+impl Evidence {
+    /// Builds evidence from a credential's status; `None` for a revoked credential, which
+    /// counts not at all and so is simply left out.
+    pub fn from_status(
+        skill: SkillId,
+        level: u8,
+        kind: EvidenceKind,
+        status: EvidenceStatus,
+        credential_id: Option<i64>,
+    ) -> Option<Evidence> {
+        let expired = match status {
+            EvidenceStatus::Active => false,
+            EvidenceStatus::Expired => true,
+            EvidenceStatus::Revoked => return None,
+        };
+        Some(Evidence {
+            skill,
+            level,
+            kind,
+            expired,
+            credential_id,
+        })
+    }
+
+    /// Its confidence: kind confidence, halved when expired.
+    pub fn confidence(&self) -> f64 {
+        confidence_of(self.kind, self.expired)
+    }
+
+    /// Checks the level is in 1..=5.
+    pub fn validate(&self) -> Result<(), ScoringError> {
+        if (MIN_LEVEL..=MAX_LEVEL).contains(&self.level) {
+            Ok(())
+        } else {
+            Err(ScoringError::EvidenceLevel {
+                skill: self.skill,
+                level: self.level,
+            })
+        }
+    }
+}
+
+/// A job's (or an ad-hoc query's) requirement.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Requirement {
+    /// The required skill ([`SkillId`]).
+    pub skill: SkillId,
+    /// Minimum level, 1..=5.
+    pub min_level: u8,
+    /// Weight, finite and > 0.
+    pub weight: f64,
+    /// Must-have (`true`) or nice-to-have.
+    pub required: bool,
+}
+
+impl Requirement {
+    /// Checks the level is in 1..=5 and the weight finite and > 0.
+    pub fn validate(&self) -> Result<(), ScoringError> {
+        if !(MIN_LEVEL..=MAX_LEVEL).contains(&self.min_level) {
+            return Err(ScoringError::RequirementLevel {
+                skill: self.skill,
+                level: self.min_level,
+            });
+        }
+        if !(self.weight.is_finite() && self.weight > 0.0) {
+            return Err(ScoringError::Weight {
+                skill: self.skill,
+                weight: self.weight,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Invalid input to scoring.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScoringError {
+    /// A requirement's minimum level is outside 1..=5.
+    #[error("requirement for skill {skill}: level {level} is outside 1..=5")]
+    RequirementLevel {
+        /// The requirement's skill.
+        skill: SkillId,
+        /// The bad level.
+        level: u8,
+    },
+    /// A requirement's weight is not finite and > 0.
+    #[error("requirement for skill {skill}: weight {weight} must be finite and > 0")]
+    Weight {
+        /// The requirement's skill.
+        skill: SkillId,
+        /// The bad weight.
+        weight: f64,
+    },
+    /// An evidence level is outside 1..=5.
+    #[error("evidence for skill {skill}: level {level} is outside 1..=5")]
+    EvidenceLevel {
+        /// The evidence's skill.
+        skill: SkillId,
+        /// The bad level.
+        level: u8,
+    },
+}
+
+/// Validates every requirement.
+pub fn validate_requirements(reqs: &[Requirement]) -> Result<(), ScoringError> {
+    reqs.iter().try_for_each(Requirement::validate)
+}
+
+/// The factor of a relation; 0 for unrelated skills.
+pub fn relation_factor(relation: Option<Relation>) -> f64 {
+    match relation {
+        Some(Relation::Same) => REL_SAME,
+        Some(Relation::Descendant) => REL_DESCENDANT,
+        Some(Relation::Parent) => REL_PARENT,
+        Some(Relation::Sibling) => REL_SIBLING,
+        None => 0.0,
+    }
+}
+
+/// `min(1, level / min_level)`.
+pub fn level_ratio(level: u8, min_level: u8) -> f64 {
+    if level >= min_level {
+        1.0
+    } else {
+        f64::from(level) / f64::from(min_level)
+    }
+}
+
+/// The credit of one piece of evidence for one requirement:
+/// `confidence * relation factor * min(1, level / min_level)`. The one place this
+/// product is computed.
+pub fn credit_value(confidence: f64, relation: f64, level: u8, min_level: u8) -> f64 {
+    confidence * relation * level_ratio(level, min_level)
+}
+
+/// One requirement's contribution to the score: `weight * credit / total_weight`.
+pub fn contribution(weight: f64, credit: f64, total_weight: f64) -> f64 {
+    weight * credit / total_weight
+}
+
+/// Sum of the weights, in order.
+pub fn total_weight(reqs: &[Requirement]) -> f64 {
+    reqs.iter().map(|r| r.weight).sum()
+}
+
+/// Turns the in-order sum of contributions into the score (clamps rounding overshoot).
+pub fn finish_score(sum_of_contributions: f64) -> f64 {
+    sum_of_contributions.clamp(0.0, 1.0)
+}
+
+/// The best evidence for one requirement.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Credit {
+    /// The credit, in [0, 1].
+    pub credit: f64,
+    /// Index (into the evidence slice) of the evidence used, `None` when credit is 0.
+    pub evidence: Option<usize>,
+    /// Relation of the evidence used.
+    pub relation: Option<Relation>,
+}
+
+/// Ordering key for ties between evidence of equal credit (smaller is better).
+fn tie_key(
+    e: &Evidence,
+    rel: Relation,
+) -> (
+    Relation,
+    std::cmp::Reverse<u64>,
+    std::cmp::Reverse<u8>,
+    SkillId,
+    (bool, i64),
+) {
+    (
+        rel,
+        std::cmp::Reverse(e.confidence().to_bits()),
+        std::cmp::Reverse(e.level),
+        e.skill,
+        (e.credential_id.is_none(), e.credential_id.unwrap_or(0)),
+    )
+}
+
+/// The credit of a requirement given all of a learner's evidence (MATCHING.md), with the
+/// evidence used (ties broken as the module docs say). Does not validate.
+pub fn credit(tax: &Taxonomy, req: &Requirement, evidence: &[Evidence]) -> Credit {
+    let mut best = Credit {
+        credit: 0.0,
+        evidence: None,
+        relation: None,
+    };
+    let Some(rd) = tax.dense(req.skill) else {
+        return best;
+    };
+    for (i, e) in evidence.iter().enumerate() {
+        let Some(ed) = tax.dense(e.skill) else {
+            continue;
+        };
+        let Some(rel) = tax.relation_dense(ed, rd) else {
+            continue;
+        };
+        let c = credit_value(
+            e.confidence(),
+            relation_factor(Some(rel)),
+            e.level,
+            req.min_level,
+        );
+        if c <= 0.0 {
+            continue;
+        }
+        let better = match (best.evidence, best.relation) {
+            (Some(bi), Some(brel)) => {
+                c > best.credit
+                    || (c == best.credit && tie_key(e, rel) < tie_key(&evidence[bi], brel))
+            }
+            _ => true,
+        };
+        if better {
+            best = Credit {
+                credit: c,
+                evidence: Some(i),
+                relation: Some(rel),
+            };
+        }
+    }
+    best
+}
+
+/// One line of an [`Explanation`]: how one requirement was met.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Contribution {
+    /// The requirement.
+    pub requirement: Requirement,
+    /// The evidence that gave the credit; `None` when the credit is 0.
+    pub evidence_used: Option<Evidence>,
+    /// Level of the evidence used, 0 if none.
+    pub held_level: u8,
+    /// Relation of the evidence used to the required skill.
+    pub relation: Option<Relation>,
+    /// The credit, in [0, 1].
+    pub credit: f64,
+    /// `weight * credit / sum(weights)`.
+    pub contribution: f64,
+}
+
+/// A score and its per-requirement breakdown. The contributions add up to the score.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Explanation {
+    /// The match score, in [0, 1].
+    pub score: f64,
+    /// One entry per requirement, in requirement order.
+    pub contributions: Vec<Contribution>,
+    /// Skills of must-have requirements with credit 0, in requirement order.
+    pub missing_must_haves: Vec<SkillId>,
+}
+
+/// The match score of `evidence` for `reqs`, explained. Errors on invalid requirements or
+/// evidence levels (see the module docs).
+pub fn score(
+    tax: &Taxonomy,
+    reqs: &[Requirement],
+    evidence: &[Evidence],
+) -> Result<Explanation, ScoringError> {
+    validate_requirements(reqs)?;
+    evidence.iter().try_for_each(Evidence::validate)?;
+    Ok(score_unchecked(tax, reqs, evidence))
+}
+
+/// [`score`] for input already validated (the engine validates at upsert time).
+pub(crate) fn score_unchecked(
+    tax: &Taxonomy,
+    reqs: &[Requirement],
+    evidence: &[Evidence],
+) -> Explanation {
+    let total = total_weight(reqs);
+    let mut sum = 0.0;
+    let mut contributions = Vec::with_capacity(reqs.len());
+    let mut missing = Vec::new();
+    for r in reqs {
+        let c = credit(tax, r, evidence);
+        let used = c.evidence.map(|i| evidence[i]);
+        let contrib = contribution(r.weight, c.credit, total);
+        sum += contrib;
+        if r.required && c.credit == 0.0 {
+            missing.push(r.skill);
+        }
+        contributions.push(Contribution {
+            requirement: *r,
+            evidence_used: used,
+            held_level: used.map_or(0, |e| e.level),
+            relation: c.relation,
+            credit: c.credit,
+            contribution: contrib,
+        });
+    }
+    Explanation {
+        score: if reqs.is_empty() {
+            0.0
+        } else {
+            finish_score(sum)
+        },
+        contributions,
+        missing_must_haves: missing,
+    }
+}
+
+/// A requirement not fully met (credit < 1), as MATCHING.md's gap analysis lists it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Gap {
+    /// The requirement (skill, level required, weight, must-have).
+    pub requirement: Requirement,
+    /// Level held: the level of the best evidence, 0 if none.
+    pub held_level: u8,
+    /// The credit currently earned.
+    pub credit: f64,
+    /// The best evidence held, if any.
+    pub best_evidence: Option<Evidence>,
+}
+
+impl Explanation {
+    /// The gaps: requirements with credit below 1, ordered by `weight * (1 - credit)`
+    /// descending, ties by requirement order.
+    pub fn gaps(&self) -> Vec<Gap> {
+        let mut gaps: Vec<(usize, Gap)> = self
+            .contributions
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.credit < 1.0)
+            .map(|(i, c)| {
+                (
+                    i,
+                    Gap {
+                        requirement: c.requirement,
+                        held_level: c.held_level,
+                        credit: c.credit,
+                        best_evidence: c.evidence_used,
+                    },
+                )
+            })
+            .collect();
+        let key = |g: &Gap| g.requirement.weight * (1.0 - g.credit);
+        gaps.sort_by(|(ia, a), (ib, b)| key(b).total_cmp(&key(a)).then(ia.cmp(ib)));
+        gaps.into_iter().map(|(_, g)| g).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::taxonomy::SkillDef;
+    use proptest::prelude::*;
+
+    fn def(id: i64, slug: &str, parent: Option<i64>) -> SkillDef {
+        SkillDef {
+            id,
+            slug: slug.into(),
+            name: slug.into(),
+            category: "test".into(),
+            parent,
+            aliases: vec![],
+            ambiguous: false,
+        }
+    }
+
+    /// Software (root) > Databases > SQL > {PostgreSQL, MySQL}; Software > Rust.
+    fn tax() -> Taxonomy {
+        Taxonomy::new(vec![
+            def(1, "software", None),
+            def(2, "databases", Some(1)),
+            def(3, "sql", Some(2)),
+            def(4, "postgresql", Some(3)),
+            def(5, "mysql", Some(3)),
+            def(7, "rust", Some(1)),
+        ])
+        .expect("valid")
+    }
+
+    fn ev(skill: i64, level: u8, kind: EvidenceKind) -> Evidence {
+        Evidence {
+            skill,
+            level,
+            kind,
+            expired: false,
+            credential_id: None,
+        }
+    }
+
+    fn req(skill: i64, min_level: u8, weight: f64, required: bool) -> Requirement {
+        Requirement {
+            skill,
+            min_level,
+            weight,
+            required,
+        }
+    }
+
+    const V: EvidenceKind = EvidenceKind::VerifiedCredential;
+    const U: EvidenceKind = EvidenceKind::UnverifiedCredential;
+    const S: EvidenceKind = EvidenceKind::SelfAsserted;
+
+    #[test]
+    fn postgresql_evidence_for_sql_requirement_is_0_9() {
+        let t = tax();
+        let c = credit(&t, &req(3, 3, 1.0, true), &[ev(4, 3, V)]);
+        assert_eq!(c.credit, 0.9);
+        assert_eq!(c.relation, Some(Relation::Descendant));
+    }
+
+    #[test]
+    fn hand_written_credits() {
+        let t = tax();
+        // SQL evidence for a PostgreSQL requirement: parent, 0.5.
+        assert_eq!(
+            credit(&t, &req(4, 3, 1.0, true), &[ev(3, 3, V)]).credit,
+            0.5
+        );
+        // MySQL for PostgreSQL: sibling under the SQL family, 0.3.
+        assert!((credit(&t, &req(4, 3, 1.0, true), &[ev(5, 5, V)]).credit - 0.3).abs() < 1e-12);
+        // Rust for Databases: both under the root "software", not siblings.
+        assert_eq!(
+            credit(&t, &req(2, 1, 1.0, true), &[ev(7, 5, V)]).credit,
+            0.0
+        );
+        // Unverified at level 2 for level 4: 0.7 * 1 * 2/4 = 0.35.
+        assert!((credit(&t, &req(4, 4, 1.0, true), &[ev(4, 2, U)]).credit - 0.35).abs() < 1e-12);
+        // Expired verified credential: half, 0.5.
+        let mut e = ev(4, 3, V);
+        e.expired = true;
+        assert_eq!(credit(&t, &req(4, 3, 1.0, true), &[e]).credit, 0.5);
+        // Self-asserted above the level: 0.4.
+        assert_eq!(
+            credit(&t, &req(4, 3, 1.0, true), &[ev(4, 5, S)]).credit,
+            0.4
+        );
+        // Revoked evidence is not passed at all.
+        assert_eq!(
+            Evidence::from_status(4, 3, V, EvidenceStatus::Revoked, Some(9)),
+            None
+        );
+    }
+
+    #[test]
+    fn score_and_explanation() {
+        let t = tax();
+        // PostgreSQL (w 2, must) fully met; Rust (w 1, must) missing; MySQL (w 1) via sibling.
+        let reqs = [
+            req(4, 3, 2.0, true),
+            req(7, 2, 1.0, true),
+            req(5, 3, 1.0, false),
+        ];
+        let x = score(&t, &reqs, &[ev(4, 4, V)]).expect("valid");
+        // (2 * 1.0 + 1 * 0 + 1 * 0.3) / 4 = 0.575
+        assert!((x.score - 0.575).abs() < 1e-12);
+        assert_eq!(x.missing_must_haves, vec![7]);
+        assert_eq!(x.contributions[0].contribution, 0.5);
+        assert_eq!(x.contributions[0].held_level, 4);
+        assert_eq!(x.contributions[1].evidence_used, None);
+        assert_eq!(x.contributions[2].relation, Some(Relation::Sibling));
+        let gaps = x.gaps();
+        // Rust: 1 * (1 - 0) = 1 before MySQL: 1 * (1 - 0.3) = 0.7; PostgreSQL is met.
+        assert_eq!(
+            gaps.iter().map(|g| g.requirement.skill).collect::<Vec<_>>(),
+            vec![7, 5]
+        );
+        // Empty profile scores 0; no requirements score 0.
+        assert_eq!(score(&t, &reqs, &[]).expect("valid").score, 0.0);
+        assert_eq!(score(&t, &[], &[ev(4, 4, V)]).expect("valid").score, 0.0);
+    }
+
+    #[test]
+    fn ties_pick_closest_then_most_confident() {
+        let t = tax();
+        let mut a = ev(4, 5, S); // self-asserted PostgreSQL: 0.4
+        a.credential_id = None;
+        let mut b = ev(3, 5, V); // SQL verified, parent 0.5 ... not a tie
+        b.credential_id = Some(2);
+        let x = credit(&t, &req(4, 3, 1.0, false), &[a, b]);
+        assert_eq!(x.evidence, Some(1));
+        // Two equal credits from same skill: lower credential id wins, regardless of order.
+        let mut c = ev(4, 3, V);
+        c.credential_id = Some(7);
+        let mut d = ev(4, 4, V);
+        d.credential_id = Some(3);
+        assert_eq!(
+            credit(&t, &req(4, 3, 1.0, false), &[c, d]).evidence,
+            Some(1)
+        ); // higher level
+        d.level = 3;
+        assert_eq!(
+            credit(&t, &req(4, 3, 1.0, false), &[c, d]).evidence,
+            Some(1)
+        );
+        assert_eq!(
+            credit(&t, &req(4, 3, 1.0, false), &[d, c]).evidence,
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn invalid_input_is_an_error() {
+        let t = tax();
+        assert!(matches!(
+            score(&t, &[req(4, 0, 1.0, true)], &[]),
+            Err(ScoringError::RequirementLevel { .. })
+        ));
+        assert!(matches!(
+            score(&t, &[req(4, 3, f64::NAN, true)], &[]),
+            Err(ScoringError::Weight { .. })
+        ));
+        assert!(matches!(
+            score(&t, &[req(4, 3, 1.0, true)], &[ev(4, 6, V)]),
+            Err(ScoringError::EvidenceLevel { .. })
+        ));
+    }
+
+    fn kind() -> impl Strategy<Value = EvidenceKind> {
+        prop_oneof![Just(V), Just(U), Just(S)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn contributions_sum_to_score(
+            reqs in prop::collection::vec((1i64..8, 1u8..=5, 0.1f64..5.0, any::<bool>()), 0..10),
+            evs in prop::collection::vec((1i64..8, 1u8..=5, kind(), any::<bool>()), 0..12),
+        ) {
+            let t = tax();
+            let reqs: Vec<Requirement> = reqs.into_iter().map(|(s, l, w, m)| req(s, l, w, m)).collect();
+            let evs: Vec<Evidence> = evs.into_iter().map(|(s, l, k, x)| Evidence { skill: s, level: l, kind: k, expired: x, credential_id: None }).collect();
+            let x = score(&t, &reqs, &evs).expect("valid");
+            prop_assert!((0.0..=1.0).contains(&x.score));
+            let sum: f64 = x.contributions.iter().map(|c| c.contribution).sum();
+            prop_assert!((sum - x.score).abs() < 1e-9);
+            for (c, r) in x.contributions.iter().zip(&reqs) {
+                // credit is the maximum over evidence of the MATCHING.md product
+                let naive = evs.iter().map(|e| e.confidence() * relation_factor(t.relation(e.skill, r.skill)) * (f64::from(e.level) / f64::from(r.min_level)).min(1.0)).fold(0.0, f64::max);
+                prop_assert!((c.credit - naive).abs() < 1e-12);
+                prop_assert_eq!(c.requirement.skill, r.skill);
+            }
+        }
+    }
+}
