@@ -1,0 +1,304 @@
+//! Persistence: one [`Db`] over two backends.
+//!
+//! PostgreSQL (production) and SQLite (the embedded default) go through diesel-async.
+//! [`Db`] holds a pool for one of them; a checked-out connection is seen as a
+//! [`DbConn`], an enum of `&mut` connections, and [`with_conn!`](crate::with_conn)
+//! expands the same diesel expression once per backend, so every query is type-checked
+//! for both. [`transaction!`](crate::transaction) does the same for a transaction whose
+//! body sees a [`DbConn`] again, so repository functions compose inside it.
+
+pub mod migrations;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::SqliteConnection;
+use diesel::connection::SimpleConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::bb8::{Pool, PooledConnection};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+
+/// The SQLite connection type used through diesel-async.
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// Errors of the persistence layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A query failed.
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    /// No connection could be had from the pool (database down, pool exhausted).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The row asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The change conflicts with existing data (a unique key, a reference in use).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The change breaks a rule of the data (a level out of range, a dangling reference).
+    #[error("invalid: {0}")]
+    Invalid(String),
+}
+
+impl DbError {
+    /// Maps constraint violations to [`DbError::Conflict`] / [`DbError::Invalid`] and
+    /// `NotFound` to [`DbError::NotFound`] with the entity's name.
+    pub fn classify(err: diesel::result::Error, entity: &'static str) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match err {
+            E::NotFound => DbError::NotFound(entity),
+            E::DatabaseError(K::UniqueViolation, info) => {
+                DbError::Conflict(format!("{entity}: {}", info.message()))
+            }
+            E::DatabaseError(K::ForeignKeyViolation | K::CheckViolation | K::NotNullViolation, info) => {
+                DbError::Invalid(format!("{entity}: {}", info.message()))
+            }
+            other => DbError::Query(other),
+        }
+    }
+}
+
+/// Result of repository operations.
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Which backend a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL, selected by a `postgres://` (or `postgresql://`) URL.
+    Postgres,
+    /// SQLite, the embedded default: a file path (or `sqlite://path`).
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a database URL selects.
+    pub fn for_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Pool settings. By default, 10 connections for PostgreSQL and 4 for SQLite (one
+/// writer at a time either way), a 5 s checkout timeout.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    /// Largest number of open connections.
+    pub max_size: u32,
+    /// How long a checkout waits for a connection before failing.
+    pub connect_timeout: Duration,
+}
+
+impl PoolConfig {
+    /// The defaults for a backend.
+    pub fn default_for(backend: Backend) -> Self {
+        PoolConfig {
+            max_size: match backend {
+                Backend::Postgres => 10,
+                Backend::Sqlite => 4,
+            },
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A pool of connections to one backend. Cheap to clone.
+#[derive(Clone)]
+pub enum Db {
+    /// PostgreSQL.
+    Pg(Pool<AsyncPgConnection>),
+    /// SQLite.
+    Sqlite(Pool<SqliteConn>),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Db::Pg(_) => "Db::Pg",
+            Db::Sqlite(_) => "Db::Sqlite",
+        })
+    }
+}
+
+/// Pragmas set on every new SQLite connection: WAL (readers don't block the writer),
+/// a busy timeout instead of immediate SQLITE_BUSY, and foreign keys (off by default).
+pub const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+/// Opens a plain (synchronous) SQLite connection with [`SQLITE_PRAGMAS`] applied.
+pub fn open_sqlite(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
+    use diesel::Connection;
+    let mut conn = SqliteConnection::establish(path)?;
+    conn.batch_execute(SQLITE_PRAGMAS)
+        .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    Ok(conn)
+}
+
+/// The path of an SQLite URL (`sqlite://x.db`, `sqlite:x.db` or a plain path).
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+impl Db {
+    /// Connects to the database `url` names and checks that one connection works.
+    pub async fn connect(url: &str, config: &PoolConfig) -> DbResult<Db> {
+        let unavailable = |e: &dyn std::fmt::Display| DbError::Unavailable(e.to_string());
+        match Backend::for_url(url) {
+            Backend::Postgres => {
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+                let pool = Pool::builder()
+                    .max_size(config.max_size)
+                    .connection_timeout(config.connect_timeout)
+                    .build(manager)
+                    .await
+                    .map_err(|e| unavailable(&e))?;
+                let db = Db::Pg(pool);
+                db.conn().await?;
+                Ok(db)
+            }
+            Backend::Sqlite => {
+                let path = sqlite_path(url).to_owned();
+                let mut manager_config = ManagerConfig::<SqliteConn>::default();
+                manager_config.custom_setup = Box::new(|url| {
+                    let path = sqlite_path(url).to_owned();
+                    Box::pin(async move {
+                        tokio::task::spawn_blocking(move || open_sqlite(&path))
+                            .await
+                            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
+                            .map(SyncConnectionWrapper::new)
+                    })
+                });
+                let manager =
+                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, manager_config);
+                let pool = Pool::builder()
+                    .max_size(config.max_size)
+                    .connection_timeout(config.connect_timeout)
+                    .build(manager)
+                    .await
+                    .map_err(|e| unavailable(&e))?;
+                let db = Db::Sqlite(pool);
+                db.conn().await?;
+                Ok(db)
+            }
+        }
+    }
+
+    /// The backend this pool talks to.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Pg(_) => Backend::Postgres,
+            Db::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Checks a connection out of the pool.
+    pub async fn conn(&self) -> DbResult<Pooled> {
+        match self {
+            Db::Pg(p) => p.get_owned().await.map(Pooled::Pg),
+            Db::Sqlite(p) => p.get_owned().await.map(Pooled::Sqlite),
+        }
+        .map_err(|e| DbError::Unavailable(e.to_string()))
+    }
+
+    /// Connections open and idle, for the pool-use metric.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = match self {
+            Db::Pg(p) => p.state(),
+            Db::Sqlite(p) => p.state(),
+        };
+        (s.connections, s.idle_connections)
+    }
+}
+
+/// A connection checked out of a [`Db`]; returned to the pool on drop.
+pub enum Pooled {
+    /// PostgreSQL.
+    Pg(PooledConnection<'static, AsyncPgConnection>),
+    /// SQLite.
+    Sqlite(PooledConnection<'static, SqliteConn>),
+}
+
+impl Pooled {
+    /// The connection, as repository functions take it.
+    pub fn conn(&mut self) -> DbConn<'_> {
+        match self {
+            Pooled::Pg(c) => DbConn::Pg(&mut **c),
+            Pooled::Sqlite(c) => DbConn::Sqlite(&mut **c),
+        }
+    }
+}
+
+/// A borrowed connection to either backend: what every repository function takes.
+pub enum DbConn<'c> {
+    /// PostgreSQL.
+    Pg(&'c mut AsyncPgConnection),
+    /// SQLite.
+    Sqlite(&'c mut SqliteConn),
+}
+
+impl DbConn<'_> {
+    /// The backend of this connection.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Pg(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Expands `$body` once per backend with `$c` bound to the concrete `&mut` connection:
+/// `with_conn!(conn, |c| skills::table.find(id).first(c).await)`.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg($c) => {
+                let $c: &mut ::diesel_async::AsyncPgConnection = &mut **$c;
+                $body
+            }
+            $crate::db::DbConn::Sqlite($c) => {
+                let $c: &mut $crate::db::SqliteConn = &mut **$c;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` in a transaction on either backend, with `$tx` bound to a
+/// `&mut DbConn` of the transaction; the body returns `DbResult<T>`. Commits on `Ok`,
+/// rolls back on `Err`.
+#[macro_export]
+macro_rules! transaction {
+    ($conn:expr, |$tx:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg(c) => {
+                ::diesel_async::AsyncConnection::transaction::<_, $crate::db::DbError, _>(
+                    &mut **c,
+                    async |c| {
+                        let mut tx = $crate::db::DbConn::Pg(c);
+                        let $tx = &mut tx;
+                        $body
+                    },
+                )
+                .await
+            }
+            $crate::db::DbConn::Sqlite(c) => {
+                ::diesel_async::AsyncConnection::transaction::<_, $crate::db::DbError, _>(
+                    &mut **c,
+                    async |c| {
+                        let mut tx = $crate::db::DbConn::Sqlite(c);
+                        let $tx = &mut tx;
+                        $body
+                    },
+                )
+                .await
+            }
+        }
+    };
+}
