@@ -151,6 +151,19 @@ impl Db {
         let unavailable = |e: &dyn std::fmt::Display| DbError::Unavailable(e.to_string());
         match Backend::for_url(url) {
             Backend::Postgres => {
+                // One direct connection first, so that a wrong URL fails fast with the
+                // server's own message rather than a pool timeout.
+                use diesel_async::AsyncConnection;
+                match tokio::time::timeout(config.connect_timeout, AsyncPgConnection::establish(url)).await {
+                    Err(_) => {
+                        return Err(DbError::Unavailable(format!(
+                            "no answer from PostgreSQL within {:?}",
+                            config.connect_timeout
+                        )));
+                    }
+                    Ok(Err(e)) => return Err(unavailable(&e)),
+                    Ok(Ok(_)) => {}
+                }
                 let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
                 let pool = Pool::builder()
                     .max_size(config.max_size)
@@ -164,6 +177,11 @@ impl Db {
             }
             Backend::Sqlite => {
                 let path = sqlite_path(url).to_owned();
+                let probe = path.clone();
+                tokio::task::spawn_blocking(move || open_sqlite(&probe))
+                    .await
+                    .map_err(|e| unavailable(&e))?
+                    .map_err(|e| DbError::Unavailable(format!("cannot open SQLite database {path:?}: {e}")))?;
                 let mut manager_config = ManagerConfig::<SqliteConn>::default();
                 manager_config.custom_setup = Box::new(|url| {
                     let path = sqlite_path(url).to_owned();
