@@ -9,6 +9,11 @@ pub mod scoring;
 pub mod taxonomy;
 pub mod text;
 
+pub use engine::{
+    CandidateFilters, CandidateHit, CandidateQuery, Change, ChangeOp, Cursor, Document, Engine,
+    EngineError, EngineOptions, JobDoc, JobFilters, JobHit, JobQuery, LearnerDoc,
+    MicrocredentialDoc, OpenReport, Page, RemotePreference, Snapshot, Visibility,
+};
 pub use scoring::{
     Contribution, Evidence, EvidenceKind, EvidenceStatus, Explanation, Gap, Requirement,
     ScoringError,

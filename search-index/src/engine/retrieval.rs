@@ -1,0 +1,486 @@
+//! Candidate retrieval and exact scoring over the forward index.
+//!
+//! A query is compiled into a per-skill credit table: for every skill related to some
+//! requirement, the credit (computed once with [`scoring::credit_value`]) of each
+//! (level, confidence) combination. Scoring a learner is then one table lookup per
+//! evidence entry and a max per requirement, and the sum uses [`scoring::contribution`]
+//! in requirement order: the result is bit-for-bit [`scoring::score`].
+//!
+//! Retrieval (no text query): seed a threshold by scoring a strided sample of the rarest
+//! required skill's postings, choose the *non-essential* (requirement, relation tier)
+//! posting groups whose summed upper bounds stay below the threshold (MaxScore), union
+//! the essential postings into a bitset, then score the marked slots exactly in slot
+//! order, optionally on several threads over slot ranges.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use crate::engine::forward::{BitSet, LearnerStore, NO_LOCATION};
+use crate::scoring::{self, EvidenceKind, Requirement};
+use crate::taxonomy::{Relation, Taxonomy};
+
+const NONE: u32 = u32::MAX;
+/// How many postings the seeding step scores at most.
+const SEED_SAMPLE: usize = 4096;
+/// Below this many slots a search uses one thread whatever the options say.
+#[cfg(not(test))]
+const PARALLEL_MIN_SLOTS: u32 = 65536;
+#[cfg(test)]
+const PARALLEL_MIN_SLOTS: u32 = 64;
+/// Slack on upper bounds so that floating-point rounding never prunes a true hit.
+const BOUND_SLACK: f64 = 1e-9;
+
+/// A result in ranking order: `Ord` puts better results first (score desc, relevance
+/// desc, id asc), so a max-heap of `Ranked` has the worst result on top.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ranked {
+    pub score: f64,
+    pub relevance: f32,
+    pub id: i64,
+    pub slot: u32,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.score
+            .total_cmp(&self.score)
+            .then(o.relevance.total_cmp(&self.relevance))
+            .then(self.id.cmp(&o.id))
+    }
+}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl PartialEq for Ranked {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Ranked {}
+
+/// Keeps the best `k` results.
+#[derive(Debug)]
+pub(crate) struct TopK {
+    k: usize,
+    heap: BinaryHeap<Ranked>,
+}
+
+impl TopK {
+    pub(crate) fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            heap: BinaryHeap::with_capacity(k + 1),
+        }
+    }
+    pub(crate) fn push(&mut self, r: Ranked) {
+        if self.k == 0 {
+            return;
+        }
+        if self.heap.len() < self.k {
+            self.heap.push(r);
+        } else if let Some(mut top) = self.heap.peek_mut()
+            && r < *top
+        {
+            *top = r;
+        }
+    }
+    /// The score a result must reach to possibly enter (0 while not full).
+    pub(crate) fn threshold(&self) -> f64 {
+        if self.heap.len() < self.k {
+            0.0
+        } else {
+            self.heap.peek().map_or(0.0, |r| r.score)
+        }
+    }
+    pub(crate) fn into_sorted(self) -> Vec<Ranked> {
+        self.heap.into_sorted_vec()
+    }
+    pub(crate) fn merge(mut self, other: TopK) -> TopK {
+        for r in other.heap {
+            self.push(r);
+        }
+        self
+    }
+}
+
+/// Which learners a search may return, before scoring.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Eligibility {
+    /// Admit only recruiter-visible learners. Recruiter entry points always set it.
+    pub recruiters_only: bool,
+    /// `Some(code)`: only this location (`NO_LOCATION` never matches a filter); `None`: any.
+    pub location: Option<u32>,
+    /// `Some(true)`: accepts remote; `Some(false)`: accepts on site.
+    pub remote: Option<bool>,
+}
+
+impl Eligibility {
+    #[inline]
+    pub(crate) fn admits(&self, s: &LearnerStore, slot: u32) -> bool {
+        let i = slot as usize;
+        s.alive.contains(slot)
+            && (!self.recruiters_only || s.visibility[i] != 0)
+            && self
+                .location
+                .is_none_or(|l| l != NO_LOCATION && s.location[i] == l)
+            && match self.remote {
+                None => true,
+                Some(true) => s.remote[i] != 0,
+                Some(false) => s.remote[i] != 2,
+            }
+    }
+}
+
+/// Per-query tables for exact scoring.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub reqs: Vec<Requirement>,
+    total: f64,
+    /// Per skill dense index: range into `entries`, or `NONE`.
+    skill_start: Vec<u32>,
+    skill_end: Vec<u32>,
+    /// (requirement index, credit by `(conf << 3) | level`).
+    entries: Vec<(usize, [f64; 64])>,
+    /// Per requirement, per tier (same, descendant, parent, sibling): the skills.
+    tiers: Vec<[Vec<u32>; 4]>,
+}
+
+fn tier_of(r: Relation) -> usize {
+    match r {
+        Relation::Same => 0,
+        Relation::Descendant => 1,
+        Relation::Parent => 2,
+        Relation::Sibling => 3,
+    }
+}
+
+impl Compiled {
+    /// Compiles validated requirements.
+    pub(crate) fn new(tax: &Taxonomy, reqs: &[Requirement]) -> Compiled {
+        let mut per_skill: Vec<Vec<(usize, [f64; 64])>> = Vec::new();
+        let mut skill_idx = vec![NONE; tax.len()];
+        let mut tiers = Vec::with_capacity(reqs.len());
+        for (ri, r) in reqs.iter().enumerate() {
+            let mut t: [Vec<u32>; 4] = Default::default();
+            if let Some(rd) = tax.dense(r.skill) {
+                for (skill, rel) in tax.relatives_dense(rd) {
+                    t[tier_of(rel)].push(skill);
+                    let mut table = [0.0; 64];
+                    for kind in [
+                        EvidenceKind::VerifiedCredential,
+                        EvidenceKind::UnverifiedCredential,
+                        EvidenceKind::SelfAsserted,
+                    ] {
+                        for expired in [false, true] {
+                            let conf = u32::from(kind.code()) * 2 + u32::from(expired);
+                            for level in scoring::MIN_LEVEL..=scoring::MAX_LEVEL {
+                                table[((conf << 3) | u32::from(level)) as usize] =
+                                    scoring::credit_value(
+                                        scoring::confidence_of(kind, expired),
+                                        scoring::relation_factor(Some(rel)),
+                                        level,
+                                        r.min_level,
+                                    );
+                            }
+                        }
+                    }
+                    if skill_idx[skill as usize] == NONE {
+                        skill_idx[skill as usize] = per_skill.len() as u32;
+                        per_skill.push(Vec::new());
+                    }
+                    per_skill[skill_idx[skill as usize] as usize].push((ri, table));
+                }
+            }
+            tiers.push(t);
+        }
+        let mut skill_start = vec![NONE; tax.len()];
+        let mut skill_end = vec![NONE; tax.len()];
+        let mut entries = Vec::new();
+        for (skill, &i) in skill_idx.iter().enumerate() {
+            if i != NONE {
+                skill_start[skill] = entries.len() as u32;
+                entries.extend(per_skill[i as usize].iter().copied());
+                skill_end[skill] = entries.len() as u32;
+            }
+        }
+        Compiled {
+            reqs: reqs.to_vec(),
+            total: scoring::total_weight(reqs),
+            skill_start,
+            skill_end,
+            entries,
+            tiers,
+        }
+    }
+
+    /// Exact score of a slot; `None` when `must_have_all` and a must-have has credit 0.
+    #[inline]
+    pub(crate) fn score(
+        &self,
+        s: &LearnerStore,
+        slot: u32,
+        must_have_all: bool,
+        cred: &mut [f64],
+    ) -> Option<f64> {
+        if self.reqs.is_empty() {
+            return Some(0.0);
+        }
+        cred.iter_mut().for_each(|c| *c = 0.0);
+        for &e in s.evidence(slot) {
+            let skill = (e & crate::engine::forward::SKILL_MASK) as usize;
+            let Some(&a) = self.skill_start.get(skill) else {
+                continue;
+            };
+            if a == NONE {
+                continue;
+            }
+            let idx = ((e >> 20) & 63) as usize;
+            for (ri, table) in &self.entries[a as usize..self.skill_end[skill] as usize] {
+                let c = table[idx];
+                if c > cred[*ri] {
+                    cred[*ri] = c;
+                }
+            }
+        }
+        let mut sum = 0.0;
+        for (r, &c) in self.reqs.iter().zip(cred.iter()) {
+            if must_have_all && r.required && c <= 0.0 {
+                return None;
+            }
+            sum += scoring::contribution(r.weight, c, self.total);
+        }
+        Some(scoring::finish_score(sum))
+    }
+
+    /// Marks every slot holding a skill related to any requirement.
+    pub(crate) fn union_all(&self, s: &LearnerStore, out: &mut BitSet) {
+        for t in &self.tiers {
+            for tier in t {
+                for &skill in tier {
+                    for &slot in &s.postings[skill as usize] {
+                        out.insert(slot);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the caller asks for, already resolved.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
+    pub elig: Eligibility,
+    pub must_have_all: bool,
+    pub min_score: f64,
+    /// Results must come strictly after this one.
+    pub after: Option<Ranked>,
+    /// How many results (already +1 for "has next page").
+    pub k: usize,
+}
+
+impl Params {
+    /// Whether a scored slot is a result (score rule, min score, cursor).
+    #[inline]
+    fn accepts(&self, r: &Ranked) -> bool {
+        r.score > 0.0 && r.score >= self.min_score && self.after.is_none_or(|a| *r > a)
+    }
+}
+
+/// The optimised brute-force baseline: every slot, in order, exactly scored.
+pub(crate) fn scan(s: &LearnerStore, q: &Compiled, p: &Params) -> Vec<Ranked> {
+    let mut top = TopK::new(p.k);
+    let mut cred = vec![0.0; q.reqs.len()];
+    for slot in 0..s.num_slots() {
+        if !p.elig.admits(s, slot) {
+            continue;
+        }
+        if let Some(score) = q.score(s, slot, p.must_have_all, &mut cred) {
+            let r = Ranked {
+                score,
+                relevance: 0.0,
+                id: s.ids[slot as usize],
+                slot,
+            };
+            if p.accepts(&r) {
+                top.push(r);
+            }
+        }
+    }
+    top.into_sorted()
+}
+
+fn score_range(
+    s: &LearnerStore,
+    q: &Compiled,
+    p: &Params,
+    cand: &BitSet,
+    from: u32,
+    to: u32,
+    floor: f64,
+) -> TopK {
+    let mut top = TopK::new(p.k);
+    let mut cred = vec![0.0; q.reqs.len()];
+    cand.for_each_in(from, to, |slot| {
+        if !p.elig.admits(s, slot) {
+            return;
+        }
+        if let Some(score) = q.score(s, slot, p.must_have_all, &mut cred) {
+            if score < floor {
+                return;
+            }
+            let r = Ranked {
+                score,
+                relevance: 0.0,
+                id: s.ids[slot as usize],
+                slot,
+            };
+            if p.accepts(&r) {
+                top.push(r);
+            }
+        }
+    });
+    top
+}
+
+/// Retrieval with seeded threshold and MaxScore-style pruning (see the module docs).
+pub(crate) fn search(s: &LearnerStore, q: &Compiled, p: &Params, threads: usize) -> Vec<Ranked> {
+    let n = s.num_slots();
+    if q.reqs.is_empty() || p.k == 0 || n == 0 {
+        return Vec::new();
+    }
+    // 1. Seed: a strided sample of the rarest non-empty same-skill posting list.
+    let mut seen = BitSet::new(n as usize);
+    let mut seed_top = TopK::new(p.k);
+    let mut cred = vec![0.0; q.reqs.len()];
+    let seed_list = q
+        .tiers
+        .iter()
+        .flat_map(|t| t[0].iter())
+        .map(|&skill| &s.postings[skill as usize])
+        .filter(|l| !l.is_empty())
+        .min_by_key(|l| l.len());
+    if let Some(list) = seed_list {
+        let stride = list.len().div_ceil(SEED_SAMPLE).max(1);
+        for &slot in list.iter().step_by(stride) {
+            seen.insert(slot);
+            if !p.elig.admits(s, slot) {
+                continue;
+            }
+            if let Some(score) = q.score(s, slot, p.must_have_all, &mut cred) {
+                let r = Ranked {
+                    score,
+                    relevance: 0.0,
+                    id: s.ids[slot as usize],
+                    slot,
+                };
+                if p.accepts(&r) {
+                    seed_top.push(r);
+                }
+            }
+        }
+    }
+    let theta = seed_top.threshold().max(p.min_score);
+    // 2. Choose non-essential groups: per requirement a prefix of tiers from the weakest
+    //    (sibling) up, while the sum of their upper bounds stays below theta.
+    let factors = [
+        scoring::REL_SAME,
+        scoring::REL_DESCENDANT,
+        scoring::REL_PARENT,
+        scoring::REL_SIBLING,
+    ];
+    let nreq = q.reqs.len();
+    let len_of = |ri: usize, tier: usize| -> usize {
+        q.tiers[ri][tier]
+            .iter()
+            .map(|&sk| s.postings[sk as usize].len())
+            .sum()
+    };
+    // cut[ri] = number of tiers (from the sibling end) that are non-essential
+    let mut cut = vec![0usize; nreq];
+    let mut bound = vec![0.0f64; nreq];
+    let mut total_bound = 0.0;
+    loop {
+        let mut best: Option<(usize, f64, f64)> = None; // (ri, new bound, ratio)
+        for ri in 0..nreq {
+            if cut[ri] >= 4 {
+                continue;
+            }
+            let tier = 3 - cut[ri];
+            let nb = q.reqs[ri].weight * factors[tier] / q.total;
+            let delta = (nb - bound[ri]).max(0.0);
+            if total_bound + delta + BOUND_SLACK >= theta {
+                continue;
+            }
+            let ratio = len_of(ri, tier) as f64 / (delta + 1e-12);
+            if best.is_none_or(|(_, _, r)| ratio > r) {
+                best = Some((ri, nb.max(bound[ri]), ratio));
+            }
+        }
+        let Some((ri, nb, _)) = best else { break };
+        total_bound += nb - bound[ri];
+        bound[ri] = nb;
+        cut[ri] += 1;
+    }
+    // 3. Union the essential postings.
+    let mut cand = BitSet::new(n as usize);
+    for ri in 0..nreq {
+        for tier in 0..(4 - cut[ri]) {
+            for &skill in &q.tiers[ri][tier] {
+                for &slot in &s.postings[skill as usize] {
+                    cand.insert(slot);
+                }
+            }
+        }
+    }
+    for (c, s) in cand.words.iter_mut().zip(&seen.words) {
+        *c &= !s;
+    }
+    // 4. Exact scoring in slot order; results below theta cannot enter the top k.
+    let floor = seed_top.threshold();
+    let top = if threads <= 1 || n < PARALLEL_MIN_SLOTS {
+        score_range(s, q, p, &cand, 0, n, floor)
+    } else {
+        let chunk = n.div_ceil(threads as u32).next_multiple_of(64);
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..threads as u32)
+                .map(|t| {
+                    let (a, b) = ((t * chunk).min(n), ((t + 1) * chunk).min(n));
+                    let cand = &cand;
+                    sc.spawn(move || score_range(s, q, p, cand, a, b, floor))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| TopK::new(p.k)))
+                .fold(TopK::new(p.k), TopK::merge)
+        })
+    };
+    top.merge(seed_top).into_sorted()
+}
+
+/// Number of results of the query, ignoring the cursor.
+pub(crate) fn count(s: &LearnerStore, q: &Compiled, p: &Params) -> u64 {
+    let mut union = BitSet::new(s.num_slots() as usize);
+    q.union_all(s, &mut union);
+    let mut cred = vec![0.0; q.reqs.len()];
+    let simple = !p.must_have_all && p.min_score <= 0.0;
+    let mut n = 0u64;
+    union.for_each_in(0, s.num_slots(), |slot| {
+        if !p.elig.admits(s, slot) {
+            return;
+        }
+        if simple {
+            // Any held related skill gives a positive credit (confidence, relation and
+            // level ratio are all > 0), so the score is > 0.
+            n += 1;
+        } else if let Some(score) = q.score(s, slot, p.must_have_all, &mut cred)
+            && score > 0.0
+            && score >= p.min_score
+        {
+            n += 1;
+        }
+    });
+    n
+}
