@@ -62,7 +62,8 @@ pub fn fold(text: &str) -> String {
 ///
 /// `hay` is `" " + fold(text) + " "` (the padding lets patterns carry their word
 /// boundaries as spaces). For every byte of `hay`, `seg_of` holds the index in `segs` of
-/// the segment it came from (spaces: [`NO_SEGMENT`]); `segs` holds original byte ranges.
+/// the segment it came from (spaces: [`WEAK_GAP`] or [`STRONG_GAP`]); `segs` holds
+/// original byte ranges.
 #[derive(Debug)]
 pub(crate) struct Folded {
     hay: String,
@@ -70,8 +71,53 @@ pub(crate) struct Folded {
     segs: Vec<(usize, usize)>,
 }
 
-/// Segment index of bytes that stand for no particular original character (spaces).
-const NO_SEGMENT: usize = usize::MAX;
+/// `seg_of` of a space that stands for whitespace, hyphens, slashes, dots inside words
+/// and the like.
+const WEAK_GAP: usize = usize::MAX;
+/// `seg_of` of a space that stands for a run of separators holding a comma, semicolon,
+/// colon, bracket, double quote, bar, bullet, long dash, `!`, `?` or a full stop
+/// (a `.` followed by whitespace or the end). A name only matches across such a gap
+/// when it has one at the same place itself ("Governance, risk and compliance").
+const STRONG_GAP: usize = usize::MAX - 1;
+
+/// What a space in folded text stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Gap {
+    /// No separator seen.
+    None,
+    /// Only weak separators.
+    Weak,
+    /// At least one strong separator.
+    Strong,
+}
+
+/// Whether the separator `c`, followed by `next`, is strong (see [`STRONG_GAP`]).
+fn is_strong(c: char, next: Option<char>) -> bool {
+    matches!(
+        c,
+        ',' | ';'
+            | ':'
+            | '!'
+            | '?'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '"'
+            | '“'
+            | '”'
+            | '«'
+            | '»'
+            | '|'
+            | '•'
+            | '·'
+            | '–'
+            | '—'
+            | '…'
+    ) || (c == '.' && next.is_none_or(char::is_whitespace))
+}
 
 impl Folded {
     /// Folds `text`, keeping the map.
@@ -81,15 +127,23 @@ impl Folded {
             seg_of: Vec::with_capacity(text.len() + 2),
             segs: Vec::with_capacity(text.len()),
         });
-        sink.space();
+        sink.space(Gap::Weak);
         fold_into(text, &mut sink);
-        sink.space();
+        sink.space(Gap::Weak);
         sink.0
     }
 
     /// The padded folded text.
     pub(crate) fn hay(&self) -> &str {
         &self.hay
+    }
+
+    /// The gaps between the words of `hay[start..end]`, in order: whether each is strong.
+    pub(crate) fn gaps(&self, start: usize, end: usize) -> impl Iterator<Item = bool> + '_ {
+        let bytes = self.hay.as_bytes();
+        (start..end)
+            .filter(move |&i| bytes.get(i) == Some(&b' '))
+            .map(|i| self.seg_of.get(i) == Some(&STRONG_GAP))
     }
 
     /// The original byte range of the folded word(s) `hay[start..end]`, which must be
@@ -119,8 +173,8 @@ impl Folded {
 trait Sink {
     /// Appends `c`, produced by the original bytes `seg`.
     fn char(&mut self, c: char, seg: (usize, usize));
-    /// Appends a word separator.
-    fn space(&mut self);
+    /// Appends a word separator standing for `gap` (never [`Gap::None`]).
+    fn space(&mut self, gap: Gap);
 }
 
 struct PlainSink(String);
@@ -129,7 +183,7 @@ impl Sink for PlainSink {
     fn char(&mut self, c: char, _seg: (usize, usize)) {
         self.0.push(c);
     }
-    fn space(&mut self) {
+    fn space(&mut self, _gap: Gap) {
         self.0.push(' ');
     }
 }
@@ -146,10 +200,14 @@ impl Sink for MappedSink {
         f.hay.push(c);
         f.seg_of.resize(f.hay.len(), idx);
     }
-    fn space(&mut self) {
+    fn space(&mut self, gap: Gap) {
         let f = &mut self.0;
         f.hay.push(' ');
-        f.seg_of.push(NO_SEGMENT);
+        f.seg_of.push(if gap == Gap::Strong {
+            STRONG_GAP
+        } else {
+            WEAK_GAP
+        });
     }
 }
 
@@ -171,7 +229,7 @@ enum Prev {
 struct Words<'s, S: Sink> {
     sink: &'s mut S,
     prev: Prev,
-    pending_space: bool,
+    gap: Gap,
     started: bool,
     pending: Option<(char, (usize, usize))>,
 }
@@ -198,10 +256,10 @@ impl<S: Sink> Words<'_, S> {
     }
 
     fn emit(&mut self, c: char, seg: (usize, usize)) {
-        if self.pending_space && self.started {
-            self.sink.space();
+        if self.gap != Gap::None && self.started {
+            self.sink.space(self.gap);
         }
-        self.pending_space = false;
+        self.gap = Gap::None;
         self.started = true;
         self.sink.char(c, seg);
     }
@@ -209,7 +267,7 @@ impl<S: Sink> Words<'_, S> {
     fn decide(&mut self, c: char, seg: (usize, usize), next: Option<char>) {
         if is_word(c) {
             if self.prev == Prev::Sym {
-                self.pending_space = true;
+                self.gap = self.gap.max(Gap::Weak);
             }
             self.emit(c, seg);
             self.prev = Prev::Word {
@@ -232,7 +290,12 @@ impl<S: Sink> Words<'_, S> {
             _ => false,
         };
         if !kept {
-            self.pending_space = true;
+            let gap = if is_strong(c, next) {
+                Gap::Strong
+            } else {
+                Gap::Weak
+            };
+            self.gap = self.gap.max(gap);
             self.prev = Prev::Sep;
             return;
         }
@@ -315,7 +378,7 @@ fn fold_into<S: Sink>(text: &str, sink: &mut S) {
     let mut words = Words {
         sink,
         prev: Prev::Sep,
-        pending_space: false,
+        gap: Gap::None,
         started: false,
         pending: None,
     };

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, Input, MatchKind};
+use aho_corasick::{AhoCorasick, Anchored, Input, Match, MatchKind, StartKind};
 
 use super::context::{self, Candidate, Kind};
 use super::fold::{Folded, fold};
@@ -82,6 +82,9 @@ struct Form {
     /// The name as first given (for error messages).
     name: String,
     kind: Kind,
+    /// For each gap between the words of the folded name: whether the name has a strong
+    /// separator there (a comma, ...), so that text may have one too.
+    strong_gaps: Vec<bool>,
 }
 
 /// Skill names and aliases, ready for whole-text lookups and for extraction from prose.
@@ -119,6 +122,10 @@ impl Lexicon {
                     });
                 }
                 let kind = Kind::of(&folded, entry.ambiguous, display_chars);
+                let strong_gaps: Vec<bool> = {
+                    let f = Folded::new(&name);
+                    f.gaps(1, f.hay().len().saturating_sub(1)).collect()
+                };
                 if let Some(&i) = by_form.get(&folded) {
                     let form = &mut forms[i];
                     if form.key != entry.key {
@@ -132,6 +139,9 @@ impl Lexicon {
                     }
                     // The same name twice for one skill: ambiguous if either says so.
                     form.kind = form.kind.max(kind);
+                    for (have, other) in form.strong_gaps.iter_mut().zip(strong_gaps) {
+                        *have |= other;
+                    }
                     continue;
                 }
                 by_form.insert(folded.clone(), forms.len());
@@ -140,11 +150,13 @@ impl Lexicon {
                     key: entry.key,
                     name,
                     kind,
+                    strong_gaps,
                 });
             }
         }
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Both)
             .build(&patterns)
             .map_err(|e| LexiconError::Matcher(e.to_string()))?;
         Ok(Lexicon {
@@ -173,6 +185,49 @@ impl Lexicon {
         self.forms.get(i).map(|f| f.key)
     }
 
+    /// The name matched at `m.start()` (`m` itself, or a shorter one when `m` crosses a
+    /// strong separator that the name does not have), as a pattern id, candidate and the
+    /// end of the match in the folded text. `None` when no name there is a whole
+    /// sequence of words of the original.
+    fn accept_match(&self, folded: &Folded, mut m: Match) -> Option<(usize, Candidate, usize)> {
+        loop {
+            let pattern = m.pattern().as_usize();
+            let form = self.forms.get(pattern)?;
+            // The pattern's padding spaces are not part of the name.
+            let (start, end) = (m.start() + 1, m.end() - 1);
+            let crossed = folded
+                .gaps(start, end)
+                .zip(&form.strong_gaps)
+                .position(|(text_strong, &name_strong)| text_strong && !name_strong);
+            if let Some(k) = crossed {
+                // Look for a shorter name ending at that gap.
+                let gap = folded
+                    .hay()
+                    .get(start..end)?
+                    .match_indices(' ')
+                    .nth(k)
+                    .map(|(i, _)| start + i)?;
+                let input = Input::new(folded.hay())
+                    .range(m.start()..gap + 1)
+                    .anchored(Anchored::Yes);
+                m = self.matcher.find(input)?;
+                continue;
+            }
+            // Not a whole span of the original when an edge cuts through what one
+            // original character folds to.
+            let (ostart, oend) = folded.original_span(start, end)?;
+            return Some((
+                pattern,
+                Candidate {
+                    start: ostart,
+                    end: oend,
+                    kind: form.kind,
+                },
+                m.end(),
+            ));
+        }
+    }
+
     /// Finds skills in prose.
     ///
     /// Hits are sorted by `start` and do not overlap; `start` and `end` are byte offsets
@@ -190,25 +245,12 @@ impl Lexicon {
             let Some(m) = self.matcher.find(Input::new(hay).range(pos..)) else {
                 break;
             };
-            let Some(form) = self.forms.get(m.pattern().as_usize()) else {
-                break;
-            };
-            // The pattern's padding spaces are not part of the name.
-            match folded.original_span(m.start() + 1, m.end() - 1) {
-                Some((start, end)) => {
-                    candidates.push((
-                        m.pattern().as_usize(),
-                        Candidate {
-                            start,
-                            end,
-                            kind: form.kind,
-                        },
-                    ));
+            match self.accept_match(&folded, m) {
+                Some((pattern, candidate, hay_end)) => {
+                    candidates.push((pattern, candidate));
                     // The trailing space may start the next name.
-                    pos = m.end() - 1;
+                    pos = hay_end - 1;
                 }
-                // The match begins or ends inside what one original character folds to:
-                // not a word of the original. Look again from the next word.
                 None => pos = m.start() + 1,
             }
         }

@@ -18,6 +18,11 @@
 //!   found in "JavaScript", "Go" not in "Google", "C" not in "CEO" or "C++" or "R&D".
 //!   Kept symbols belong to the word, so "C++", "C#" and ".NET" match where written
 //!   ("C#." and "(.NET)" too), and "C++17" finds "C++".
+//! - **Within a phrase.** A name of several words matches across whitespace (line
+//!   breaks included), hyphens, slashes and dots, but not across a comma, semicolon,
+//!   colon, bracket, double quote, bar, bullet, long dash, `!`, `?` or full stop unless
+//!   the name has one at that place ("Governance, risk and compliance"): "production
+//!   code, reviews" does not mention "code reviews".
 //! - **Longest first.** Of names starting at the same word, the longest wins ("machine
 //!   learning engineering" over "machine learning"); hits never overlap.
 //! - **Spans** are byte offsets into the original text, on UTF-8 character boundaries,

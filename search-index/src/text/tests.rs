@@ -34,6 +34,8 @@ const GCP: u32 = 25;
 const DOCKER: u32 = 26;
 const REACT: u32 = 27;
 const SPRING_BOOT: u32 = 28;
+const CODE_REVIEW: u32 = 29;
+const GRC: u32 = 30;
 
 fn entry(key: u32, names: &[&str], ambiguous: bool) -> LexiconEntry {
     LexiconEntry {
@@ -74,6 +76,8 @@ fn entries() -> Vec<LexiconEntry> {
         entry(DOCKER, &["Docker"], false),
         entry(REACT, &["React", "React.js", "ReactJS"], false),
         entry(SPRING_BOOT, &["Spring Boot"], false),
+        entry(CODE_REVIEW, &["Code review", "Code reviews"], false),
+        entry(GRC, &["Governance, risk and compliance", "GRC"], false),
     ]
 }
 
@@ -173,6 +177,21 @@ fn extract_table() {
             &[(SPRING_BOOT, "Spring Boot"), (DOCKER, "Docker")],
         ),
         ("Objective-C and C", &[(OBJC, "Objective-C"), (C, "C")]),
+        // Names of several words match across whitespace, hyphens and the like, but not
+        // across a comma, a full stop or other strong punctuation the name lacks.
+        ("machine\nlearning", &[(ML, "machine\nlearning")]),
+        ("production code, reviews peers' work", &[]),
+        ("code reviews", &[(CODE_REVIEW, "code reviews")]),
+        ("We build the machine. Learning is fun", &[]),
+        ("Machine Learning, Engineering", &[(ML, "Machine Learning")]),
+        (
+            "governance, risk and compliance",
+            &[(GRC, "governance, risk and compliance")],
+        ),
+        (
+            "Governance risk and compliance",
+            &[(GRC, "Governance risk and compliance")],
+        ),
         // Multi-word and longer one-word names of ambiguous skills are distinctive.
         ("Microsoft Excel", &[(EXCEL, "Microsoft Excel")]),
         ("GNU Make", &[(MAKE, "GNU Make")]),
@@ -219,7 +238,10 @@ fn extract_table() {
         ("C programming", &[(C, "C")]),
         ("R language skills", &[(R, "R")]),
         ("Go developer wanted", &[(GO, "Go")]),
-        ("Swift code reviews", &[(SWIFT, "Swift")]),
+        (
+            "Swift code reviews",
+            &[(SWIFT, "Swift"), (CODE_REVIEW, "code reviews")],
+        ),
         ("Excel spreadsheets", &[(EXCEL, "Excel")]),
         ("make code changes", &[]),
         ("grant access code", &[]),
@@ -342,11 +364,23 @@ fn messy_text() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
 }
 
-/// A random lexicon of unambiguous names over the letters a-h (with `+`, `#` and a
-/// leading `.` here and there), and filler words over n-z that can never be part of one.
+/// A random lexicon of unambiguous names over the letters a-h (with `+`, `#`, a leading
+/// `.`, commas and hyphens here and there), and filler words over n-z that can never be
+/// part of one.
 fn random_lexicon() -> impl Strategy<Value = Vec<String>> {
     let word = ("[.]?", "[a-h]{1,5}", "(\\+\\+|#)?").prop_map(|(a, b, c)| format!("{a}{b}{c}"));
-    let name = prop::collection::vec(word, 1..4).prop_map(|w| w.join(" "));
+    let sep = prop::sample::select(vec![" ", ", ", "-"]);
+    let name = prop::collection::vec((word, sep), 1..4).prop_map(|words| {
+        let n = words.len();
+        let mut name = String::new();
+        for (i, (word, sep)) in words.into_iter().enumerate() {
+            name.push_str(&word);
+            if i + 1 < n {
+                name.push_str(sep);
+            }
+        }
+        name
+    });
     prop::collection::vec(name, 1..12).prop_map(|names| {
         let mut seen = std::collections::HashSet::new();
         names.into_iter().filter(|n| seen.insert(fold(n))).collect()
