@@ -81,21 +81,31 @@
 
 mod bitset;
 mod bounds;
+mod catalogue;
+mod closest;
 mod order;
+mod plan;
 mod prepare;
 mod problem;
 mod search;
+mod unlocks;
 
+#[cfg(test)]
+mod glue_tests;
 #[cfg(test)]
 mod oracle;
 #[cfg(test)]
 mod tests;
 
+pub use catalogue::{Catalogue, Microcredential};
+pub use closest::closest_jobs;
 pub use order::{Pathway, Step};
+pub use plan::{PlanError, PlannedPathway, gap_analysis, held_facts, plan, taught_evidence};
 pub use problem::{
     Budget, DEFAULT_MAX_NODES, LearningOption, MAX_LEVEL, MAX_OPTION_HOURS, MAX_WEIGHT, Objective,
     PathwayError, Problem, SkillId, SkillLevel, SolveOptions,
 };
+pub use unlocks::{ClosestJob, DEFAULT_UNLOCK_THRESHOLD, SkillUnlock, UnlockError, unlocks};
 
 /// Finds the best pathway for `problem` (see the module docs for the exact meaning).
 ///
