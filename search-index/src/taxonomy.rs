@@ -20,7 +20,16 @@
 //!   area ("Software development"), never a family; every non-root skill with children is
 //!   a family ("Relational databases"). So two children of a root are not siblings.
 //!
+//!
+//! # Text
+//! [`Taxonomy::normalize`] and [`Taxonomy::extract`] map free text to skill ids through a
+//! [`Lexicon`] built from each skill's display name and aliases (keyed by dense index).
+//! Slugs are identifiers, not prose: look them up with [`Taxonomy::by_slug`]; as a last
+//! resort `normalize` also accepts an exact slug.
+
 use std::collections::HashMap;
+
+use crate::text::{Hit, Lexicon, LexiconEntry, LexiconError};
 
 /// The external (database) id of a skill. A plain alias of `i64` so that rows and GraphQL
 /// ids pass through without conversion.
@@ -87,6 +96,10 @@ pub enum TaxonomyError {
     /// More skills than dense `u32` indices can address.
     #[error("too many skills")]
     TooMany,
+    /// Names or aliases cannot be told apart (two skills' names fold alike) or fold to
+    /// nothing.
+    #[error("skill names: {0}")]
+    Names(#[from] LexiconError),
 }
 
 /// A validated skill tree with fast lookups and relations. Cheap to share behind an `Arc`.
@@ -105,6 +118,7 @@ pub struct Taxonomy {
     end: Vec<u32>,
     /// Skills in pre-order: the subtree of `b` is `preorder[pre[b]..end[b]]`.
     preorder: Vec<u32>,
+    lexicon: Lexicon,
 }
 
 impl Taxonomy {
@@ -192,7 +206,17 @@ impl Taxonomy {
                 }
             }
         }
+        let lexicon = Lexicon::new(defs.iter().enumerate().map(|(i, d)| {
+            LexiconEntry {
+                key: i as u32,
+                names: std::iter::once(d.name.clone())
+                    .chain(d.aliases.iter().cloned())
+                    .collect(),
+                ambiguous: d.ambiguous,
+            }
+        }))?;
         Ok(Taxonomy {
+            lexicon,
             defs,
             by_id,
             by_slug,
@@ -277,6 +301,27 @@ impl Taxonomy {
     /// `None` when unrelated or when either id is unknown.
     pub fn relation(&self, evidence_skill: SkillId, required_skill: SkillId) -> Option<Relation> {
         self.relation_dense(self.dense(evidence_skill)?, self.dense(required_skill)?)
+    }
+
+    /// Maps a whole text to a skill ("k8s" -> Kubernetes, " PostgreSQL ", "C#"): names and
+    /// aliases folded (NFKC, case, punctuation, whitespace), else an exact slug; `None`
+    /// when unknown (never guessed).
+    pub fn normalize(&self, text: &str) -> Option<SkillId> {
+        self.lexicon
+            .normalize(text)
+            .map(|k| self.defs[k as usize].id)
+            .or_else(|| self.by_slug(text.trim()).map(|d| d.id))
+    }
+
+    /// Finds skills mentioned in prose, with byte spans into `text`, in text order:
+    /// `(skill id, hit)`. See [`crate::text`] for word boundaries, longest match and
+    /// ambiguous names.
+    pub fn extract(&self, text: &str) -> Vec<(SkillId, Hit)> {
+        self.lexicon
+            .extract(text)
+            .into_iter()
+            .map(|h| (self.defs[h.key as usize].id, h))
+            .collect()
     }
 
     // ----- dense-index API used by the engine -----
@@ -372,7 +417,7 @@ mod tests {
         SkillDef {
             id,
             slug: slug.to_string(),
-            name: slug.to_string(),
+            name: format!("{slug} skill"),
             category: "test".to_string(),
             parent,
             aliases: vec![],
@@ -463,6 +508,67 @@ mod tests {
             Taxonomy::new(vec![def(1, "a", Some(1))]),
             Err(TaxonomyError::Cycle(1))
         ));
+    }
+
+    /// The curated taxonomy in seeds/skills.csv (ids = row numbers here).
+    pub(crate) fn seed_taxonomy() -> Taxonomy {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../seeds/skills.csv");
+        let mut rows = csv::Reader::from_path(path).expect("seeds/skills.csv");
+        let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("row")).collect();
+        let id_of: HashMap<String, i64> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r[0].to_string(), i as i64 + 1))
+            .collect();
+        let defs = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| SkillDef {
+                id: i as i64 + 1,
+                slug: r[0].to_string(),
+                name: r[1].to_string(),
+                category: r[2].to_string(),
+                parent: (!r[3].is_empty()).then(|| id_of[&r[3]]),
+                aliases: r[4]
+                    .split('|')
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                ambiguous: &r[5] == "true",
+            })
+            .collect();
+        Taxonomy::new(defs).expect("seed taxonomy is valid")
+    }
+
+    #[test]
+    fn seed_taxonomy_loads_normalises_and_extracts() {
+        let t = seed_taxonomy();
+        let id = |slug: &str| t.by_slug(slug).expect(slug).id;
+        assert_eq!(
+            t.relation(id("postgresql"), id("sql")),
+            Some(Relation::Descendant)
+        );
+        assert_eq!(
+            t.relation(id("sql"), id("postgresql")),
+            Some(Relation::Parent)
+        );
+        assert_eq!(t.normalize("k8s"), Some(id("kubernetes")));
+        assert_eq!(t.normalize("  JS "), Some(id("javascript")));
+        assert_eq!(t.normalize("postgresql"), Some(id("postgresql")));
+        assert_eq!(t.normalize("no such skill"), None);
+        let found: Vec<(i64, String)> = t
+            .extract("Five years of Postgres and k8s; some JavaScript.")
+            .into_iter()
+            .map(|(s, h)| (s, h.text))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (id("postgresql"), "Postgres".to_string()),
+                (id("kubernetes"), "k8s".to_string()),
+                (id("javascript"), "JavaScript".to_string())
+            ]
+        );
     }
 
     proptest::proptest! {

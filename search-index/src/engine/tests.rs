@@ -529,3 +529,258 @@ proptest! {
         prop_assert_eq!(got, expected);
     }
 }
+
+// ---------------------------------------------------------------------------
+// Sync: reopen, payload, crash between apply and commit, rebuild and swap, locks.
+
+fn no_rebuild() -> Result<Snapshot<Vec<Document>>, SourceError> {
+    Err("rebuild not expected".into())
+}
+
+fn snapshot(
+    seq: u64,
+    docs: Vec<Document>,
+) -> impl FnOnce() -> Result<Snapshot<Vec<Document>>, SourceError> {
+    move || {
+        Ok(Snapshot {
+            applied_seq: seq,
+            docs,
+        })
+    }
+}
+
+fn ids_and_evidence(
+    e: &Engine,
+    ids: impl IntoIterator<Item = i64>,
+) -> Vec<(i64, Option<Vec<Evidence>>)> {
+    ids.into_iter()
+        .map(|id| (id, e.learner_evidence(id)))
+        .collect()
+}
+
+#[test]
+fn reopen_reports_applied_sequence_and_keeps_documents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tax = small_tax();
+    let initial = vec![Document::Learner(learner(
+        1,
+        Visibility::Public,
+        vec![ev(4, 3)],
+    ))];
+    let (mut e, report) =
+        Engine::open(dir.path(), Arc::clone(&tax), opts(), snapshot(5, initial)).expect("open");
+    assert_eq!(report.applied_seq, 5);
+    assert_eq!(report.rebuilt.as_deref(), Some("no index"));
+    e.apply(&[
+        upsert(
+            6,
+            Document::Learner(learner(2, Visibility::Public, vec![ev(3, 3)])),
+        ),
+        Change {
+            seq: 7,
+            op: ChangeOp::DeleteLearner(1),
+        },
+        upsert(
+            8,
+            Document::Learner(learner(3, Visibility::Private, vec![ev(5, 2)])),
+        ),
+    ])
+    .expect("apply");
+    assert_eq!(e.commit().expect("commit"), 8);
+    drop(e);
+    let (e, report) = Engine::open(dir.path(), tax, opts(), no_rebuild).expect("reopen");
+    assert_eq!(
+        report,
+        OpenReport {
+            applied_seq: 8,
+            rebuilt: None
+        }
+    );
+    assert_eq!(e.num_learners(), 2);
+    assert_eq!(e.learner_evidence(1), None);
+    assert_eq!(e.learner_evidence(2), Some(vec![ev(3, 3)]));
+}
+
+#[test]
+fn crash_between_apply_and_commit_loses_nothing_and_applies_nothing_twice() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tax = small_tax();
+    let outbox: Vec<Change> = (1..=12)
+        .map(|i| match i {
+            // learner 1 is updated three times, learner 2 deleted then re-created
+            7 => Change {
+                seq: 7,
+                op: ChangeOp::DeleteLearner(2),
+            },
+            _ => upsert(
+                i,
+                Document::Learner(learner(
+                    ((i - 1) % 5 + 1) as i64,
+                    Visibility::Public,
+                    vec![ev(4, (i % 5 + 1) as u8)],
+                )),
+            ),
+        })
+        .collect();
+    let (mut e, _) =
+        Engine::open(dir.path(), Arc::clone(&tax), opts(), snapshot(0, vec![])).expect("open");
+    assert_eq!(e.apply(&outbox[..6]).expect("apply"), 6);
+    e.commit().expect("commit");
+    assert_eq!(e.apply(&outbox[6..]).expect("apply"), 6);
+    // Crash: the engine goes away without committing.
+    drop(e);
+    let (mut e, report) =
+        Engine::open(dir.path(), Arc::clone(&tax), opts(), no_rebuild).expect("reopen");
+    assert_eq!(report.applied_seq, 6);
+    // The indexer replays from an earlier point: already applied changes are skipped.
+    assert_eq!(e.apply(&outbox[3..]).expect("replay"), 6);
+    assert_eq!(e.commit().expect("commit"), 12);
+    // Reference: everything applied once to a fresh in-memory engine.
+    let mut reference = Engine::in_memory(tax, opts()).expect("engine");
+    reference.apply(&outbox).expect("apply");
+    reference.commit().expect("commit");
+    assert_eq!(e.num_learners(), reference.num_learners());
+    assert_eq!(
+        ids_and_evidence(&e, 1..=5),
+        ids_and_evidence(&reference, 1..=5)
+    );
+    // No duplicate documents in tantivy either: text matches count each learner once.
+    assert_eq!(
+        e.text_relevance("learner").expect("text").len(),
+        reference.num_learners()
+    );
+    let searcher = e.handle.reader.searcher();
+    assert_eq!(searcher.num_docs() as usize, reference.num_learners());
+}
+
+#[test]
+fn schema_change_or_corruption_rebuilds_into_a_fresh_generation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tax = small_tax();
+    let docs = vec![Document::Learner(learner(
+        1,
+        Visibility::Public,
+        vec![ev(4, 3)],
+    ))];
+    let (e, _) = Engine::open(
+        dir.path(),
+        Arc::clone(&tax),
+        opts(),
+        snapshot(3, docs.clone()),
+    )
+    .expect("open");
+    let first = e.index_path().expect("on disk");
+    drop(e);
+    // Simulate an index written by another schema version.
+    {
+        let index = tantivy::Index::open_in_dir(&first).expect("index");
+        let mut w: tantivy::IndexWriter = index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer");
+        let mut prepared = w.prepare_commit().expect("prepare");
+        prepared.set_payload(r#"{"schema_version":999,"applied_seq":3}"#);
+        prepared.commit().expect("commit");
+    }
+    let (e, report) = Engine::open(
+        dir.path(),
+        Arc::clone(&tax),
+        opts(),
+        snapshot(4, docs.clone()),
+    )
+    .expect("open");
+    assert!(
+        report
+            .rebuilt
+            .as_deref()
+            .is_some_and(|r| r.contains("schema version 999")),
+        "{report:?}"
+    );
+    assert_eq!(report.applied_seq, 4);
+    let second = e.index_path().expect("on disk");
+    assert_ne!(first, second);
+    assert!(!first.exists(), "old generation removed");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("CURRENT"))
+            .expect("CURRENT")
+            .trim(),
+        second.file_name().and_then(|n| n.to_str()).expect("name")
+    );
+    drop(e);
+    // Corrupt the live generation's metadata: rebuilt again.
+    std::fs::write(second.join("meta.json"), b"not json").expect("write");
+    let (e, report) = Engine::open(
+        dir.path(),
+        Arc::clone(&tax),
+        opts(),
+        snapshot(4, docs.clone()),
+    )
+    .expect("open");
+    assert!(report.rebuilt.is_some());
+    assert_eq!(e.learner_evidence(1), Some(vec![ev(4, 3)]));
+    drop(e);
+    // A failing source leaves the previous state untouched: nothing swapped.
+    let live = std::fs::read_to_string(dir.path().join("CURRENT")).expect("CURRENT");
+    std::fs::write(dir.path().join(live.trim()).join("meta.json"), b"garbage").expect("write");
+    assert!(matches!(
+        Engine::open(dir.path(), Arc::clone(&tax), opts(), no_rebuild),
+        Err(EngineError::Source(_))
+    ));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("CURRENT")).expect("CURRENT"),
+        live
+    );
+}
+
+#[test]
+fn second_writer_gets_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tax = small_tax();
+    let (e, _) =
+        Engine::open(dir.path(), Arc::clone(&tax), opts(), snapshot(0, vec![])).expect("open");
+    let err = Engine::open(dir.path(), Arc::clone(&tax), opts(), no_rebuild).expect_err("locked");
+    assert!(matches!(err, EngineError::Locked(_)), "{err}");
+    let path = e.index_path().expect("on disk");
+    drop(e);
+    // A foreign tantivy writer on the live generation: tantivy's LockBusy, mapped (and
+    // not mistaken for corruption: no rebuild).
+    let index = tantivy::Index::open_in_dir(&path).expect("index");
+    let w: tantivy::IndexWriter = index
+        .writer_with_num_threads(1, 15_000_000)
+        .expect("writer");
+    let err = Engine::open(dir.path(), Arc::clone(&tax), opts(), no_rebuild).expect_err("locked");
+    assert!(matches!(err, EngineError::Locked(_)), "{err}");
+    drop(w);
+    assert!(Engine::open(dir.path(), tax, opts(), no_rebuild).is_ok());
+}
+
+#[test]
+fn rebuild_in_place_swaps_and_drops_staged_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tax = small_tax();
+    let (mut e, _) =
+        Engine::open(dir.path(), Arc::clone(&tax), opts(), snapshot(0, vec![])).expect("open");
+    e.apply(&[upsert(
+        1,
+        Document::Learner(learner(1, Visibility::Public, vec![ev(4, 3)])),
+    )])
+    .expect("apply");
+    e.rebuild(Snapshot {
+        applied_seq: 10,
+        docs: vec![Document::Learner(learner(
+            2,
+            Visibility::Public,
+            vec![ev(5, 3)],
+        ))],
+    })
+    .expect("rebuild");
+    assert_eq!((e.applied_seq(), e.staged_seq()), (10, 10));
+    assert_eq!(e.commit().expect("commit"), 10);
+    assert_eq!(e.learner_evidence(1), None);
+    assert!(e.learner_evidence(2).is_some());
+    let gens = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|d| d.ok())
+        .filter(|d| d.file_name().to_string_lossy().starts_with("gen-"))
+        .count();
+    assert_eq!(gens, 1);
+}
