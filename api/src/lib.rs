@@ -1,6 +1,11 @@
 //! The talent marketplace server: configuration, persistence over PostgreSQL or
 //! SQLite, seeds, the HTTP server and the `talent` CLI.
 
+pub mod auth;
+pub mod cli;
+pub mod config;
 pub mod db;
 pub mod repo;
+pub mod seed;
+pub mod server;
 pub mod testing;

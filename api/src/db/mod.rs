@@ -161,7 +161,11 @@ impl Db {
                             config.connect_timeout
                         )));
                     }
-                    Ok(Err(e)) => return Err(unavailable(&e)),
+                    Ok(Err(e)) => {
+                        return Err(DbError::Unavailable(format!(
+                            "{e} (is PostgreSQL running and accepting TCP connections at that address?)"
+                        )));
+                    }
                     Ok(Ok(_)) => {}
                 }
                 let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);

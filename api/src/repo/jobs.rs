@@ -264,3 +264,16 @@ pub async fn ids_after(conn: &mut DbConn<'_>, after: i64, limit: i64) -> DbResul
         .load(c)
         .await)?)
 }
+
+/// Whether the employer has a job with this title posted at this instant (seeding
+/// uses it to stay idempotent).
+pub async fn exists(conn: &mut DbConn<'_>, employer_id: i64, title: &str, posted_at: chrono::NaiveDateTime) -> DbResult<bool> {
+    let n: i64 = with_conn!(conn, |c| jobs::table
+        .filter(jobs::employer_id.eq(employer_id))
+        .filter(jobs::title.eq(title))
+        .filter(jobs::posted_at.eq(posted_at))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n > 0)
+}

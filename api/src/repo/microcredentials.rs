@@ -288,3 +288,13 @@ pub async fn ids_after(conn: &mut DbConn<'_>, after: i64, limit: i64) -> DbResul
         .load(c)
         .await)?)
 }
+
+/// (slug, id) of every microcredential that has a slug.
+pub async fn slugs(conn: &mut DbConn<'_>) -> DbResult<Vec<(String, i64)>> {
+    let rows: Vec<(Option<String>, i64)> = with_conn!(conn, |c| microcredentials::table
+        .filter(microcredentials::slug.is_not_null())
+        .select((microcredentials::slug, microcredentials::id))
+        .load(c)
+        .await)?;
+    Ok(rows.into_iter().filter_map(|(s, id)| s.map(|s| (s, id))).collect())
+}

@@ -153,3 +153,12 @@ pub async fn search(conn: &mut DbConn<'_>, query: Option<&str>, page: &PageReque
         .await)?;
     Ok(Page::from_fetched(items, page, total))
 }
+
+/// Every occupation, in id order.
+pub async fn all(conn: &mut DbConn<'_>) -> DbResult<Vec<Occupation>> {
+    Ok(with_conn!(conn, |c| occupations::table
+        .order(occupations::id.asc())
+        .select(Occupation::as_select())
+        .load(c)
+        .await)?)
+}
