@@ -9,7 +9,9 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::token::parse_ttl;
-use crate::config::{DEFAULT_AUDIENCE, DEFAULT_ISSUER, JwtConfig, LogFormat, StorageConfig, init_logging};
+use crate::config::{
+    DEFAULT_AUDIENCE, DEFAULT_ISSUER, JwtConfig, LogFormat, StorageConfig, init_logging,
+};
 use crate::db::{Backend, Db, migrations};
 use crate::repo::{self, Role};
 use crate::seed::{Catalog, SeedSources};
@@ -43,7 +45,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "TALENT_DB_POOL_SIZE")]
     pub pool_size: Option<u32>,
     /// Log format.
-    #[arg(long, global = true, env = "TALENT_LOG_FORMAT", value_enum, default_value = "pretty")]
+    #[arg(
+        long,
+        global = true,
+        env = "TALENT_LOG_FORMAT",
+        value_enum,
+        default_value = "pretty"
+    )]
     pub log_format: LogFormat,
 }
 
@@ -78,7 +86,10 @@ pub struct ServeArgs {
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        ServeArgs { addr: SocketAddr::from(([127, 0, 0, 1], 8080)), no_demo: false }
+        ServeArgs {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            no_demo: false,
+        }
     }
 }
 
@@ -132,7 +143,11 @@ pub struct TokenArgs {
 /// Parses arguments and runs the command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(cli.global.log_format);
-    let storage = StorageConfig::new(cli.global.data_dir.clone(), cli.global.database_url.clone(), cli.global.pool_size);
+    let storage = StorageConfig::new(
+        cli.global.data_dir.clone(),
+        cli.global.database_url.clone(),
+        cli.global.pool_size,
+    );
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(&storage, &args).await,
         Command::Migrate { revert_all } => {
@@ -157,10 +172,17 @@ pub async fn connect(storage: &StorageConfig) -> anyhow::Result<Db> {
         storage.prepare_data_dir()?;
     }
     let url = storage.redacted_url();
-    match tokio::time::timeout(DB_STARTUP_TIMEOUT, Db::connect(&storage.database_url, &storage.pool)).await {
+    match tokio::time::timeout(
+        DB_STARTUP_TIMEOUT,
+        Db::connect(&storage.database_url, &storage.pool),
+    )
+    .await
+    {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(e)) => Err(e).with_context(|| format!("cannot connect to the database at {url}")),
-        Err(_) => bail!("cannot connect to the database at {url}: no answer within {DB_STARTUP_TIMEOUT:?}"),
+        Err(_) => bail!(
+            "cannot connect to the database at {url}: no answer within {DB_STARTUP_TIMEOUT:?}"
+        ),
     }
 }
 
@@ -180,11 +202,18 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
     let readiness = Arc::new(Readiness::default());
     // Listen first, so that /healthz answers and /readyz says 503 while start-up work
     // (migrations, the first demo load) runs.
-    let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
-    let app = server::router(AppState { db: db.clone(), readiness: readiness.clone() });
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let app = server::router(AppState {
+        db: db.clone(),
+        readiness: readiness.clone(),
+    });
     let server = tokio::spawn(server::serve(listener, app));
     let startup = async {
-        let applied = migrations::run_pending(&db).await.context("migrations failed")?;
+        let applied = migrations::run_pending(&db)
+            .await
+            .context("migrations failed")?;
         if !applied.applied.is_empty() {
             tracing::info!(applied = ?applied.applied, "migrations applied");
         }
@@ -192,7 +221,11 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
         if db.backend() == Backend::Sqlite && !args.no_demo {
             let mut p = db.conn().await?;
             let c = &mut p.conn();
-            if repo::skills::search(c, None, &repo::PageRequest::first(1)).await?.total == 0 {
+            if repo::skills::search(c, None, &repo::PageRequest::first(1))
+                .await?
+                .total
+                == 0
+            {
                 tracing::info!("empty embedded database: loading the demo data");
                 let report = crate::seed::load_demo(c, &load_catalog(None)?).await?;
                 tracing::info!(?report, "demo data loaded");
@@ -229,11 +262,16 @@ async fn seed(storage: &StorageConfig, args: &SeedArgs) -> anyhow::Result<()> {
         let total = (spec.learners + spec.jobs + spec.microcredentials) as u64;
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let started = std::time::Instant::now();
-        let report = crate::seed::synthetic::load_synthetic(&db, &catalog, spec, |n| bar.set_position(n as u64)).await?;
+        let report = crate::seed::synthetic::load_synthetic(&db, &catalog, spec, |n| {
+            bar.set_position(n as u64)
+        })
+        .await?;
         bar.finish();
         let secs = started.elapsed().as_secs_f64();
         println!(
@@ -265,7 +303,8 @@ pub fn jwt_config(storage: &StorageConfig) -> anyhow::Result<JwtConfig> {
     Ok(JwtConfig {
         secret,
         issuer: std::env::var("TALENT_JWT_ISSUER").unwrap_or_else(|_| DEFAULT_ISSUER.to_owned()),
-        audience: std::env::var("TALENT_JWT_AUDIENCE").unwrap_or_else(|_| DEFAULT_AUDIENCE.to_owned()),
+        audience: std::env::var("TALENT_JWT_AUDIENCE")
+            .unwrap_or_else(|_| DEFAULT_AUDIENCE.to_owned()),
     })
 }
 
@@ -279,23 +318,37 @@ async fn token(storage: &StorageConfig, args: &TokenArgs) -> anyhow::Result<()> 
     let (role, org) = match repo::users::find_by_subject(c, &args.sub).await? {
         Some(user) => {
             let org = match user.organization_id {
-                Some(id) => repo::organizations::get_many(c, &[id]).await?.pop().map(|o| o.slug),
+                Some(id) => repo::organizations::get_many(c, &[id])
+                    .await?
+                    .pop()
+                    .map(|o| o.slug),
                 None => None,
             };
             if let Some(r) = &args.role
                 && r.to_uppercase() != user.role.as_str()
             {
-                bail!("{} exists with role {}; --role {r} contradicts it", args.sub, user.role.as_str().to_lowercase());
+                bail!(
+                    "{} exists with role {}; --role {r} contradicts it",
+                    args.sub,
+                    user.role.as_str().to_lowercase()
+                );
             }
             (user.role, org)
         }
         None => {
             let Some(r) = &args.role else {
-                bail!("{} is not in the database: give --role (and --org for recruiters and institutions)", args.sub)
+                bail!(
+                    "{} is not in the database: give --role (and --org for recruiters and institutions)",
+                    args.sub
+                )
             };
-            let role: Role = r.to_uppercase().parse().map_err(|_| anyhow::anyhow!("--role must be learner, recruiter, institution or admin"))?;
+            let role: Role = r.to_uppercase().parse().map_err(|_| {
+                anyhow::anyhow!("--role must be learner, recruiter, institution or admin")
+            })?;
             if matches!(role, Role::Recruiter | Role::Institution) {
-                let Some(slug) = &args.org else { bail!("--org is required for a {r}") };
+                let Some(slug) = &args.org else {
+                    bail!("--org is required for a {r}")
+                };
                 if repo::organizations::find_by_slug(c, slug).await?.is_none() {
                     bail!("organization {slug:?} does not exist");
                 }
@@ -303,6 +356,9 @@ async fn token(storage: &StorageConfig, args: &TokenArgs) -> anyhow::Result<()> 
             (role, args.org.clone())
         }
     };
-    println!("{}", crate::auth::mint(&jwt, &args.sub, role, org.as_deref(), args.ttl)?);
+    println!(
+        "{}",
+        crate::auth::mint(&jwt, &args.sub, role, org.as_deref(), args.ttl)?
+    );
     Ok(())
 }

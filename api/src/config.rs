@@ -41,7 +41,11 @@ impl StorageConfig {
         if let Some(n) = pool_size {
             pool.max_size = n.max(1);
         }
-        StorageConfig { data_dir, database_url, pool }
+        StorageConfig {
+            data_dir,
+            database_url,
+            pool,
+        }
     }
 
     /// The backend the URL selects.
@@ -68,21 +72,33 @@ impl StorageConfig {
 /// Creates `dir` if needed and proves it writable by writing and removing a file.
 pub fn prepare_dir(dir: &Path) -> anyhow::Result<()> {
     use anyhow::Context;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let probe = dir.join(".write-test");
-    std::fs::write(&probe, b"ok").with_context(|| format!("the data directory {} is not writable", dir.display()))?;
-    std::fs::remove_file(&probe).with_context(|| format!("the data directory {} is not writable", dir.display()))?;
+    std::fs::write(&probe, b"ok")
+        .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
+    std::fs::remove_file(&probe)
+        .with_context(|| format!("the data directory {} is not writable", dir.display()))?;
     Ok(())
 }
 
 /// `postgres://user:secret@host/db` -> `postgres://user:***@host/db`.
 pub fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else { return url.to_owned() };
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
     let rest = &url[scheme_end..];
-    let Some(at) = rest.find('@') else { return url.to_owned() };
+    let Some(at) = rest.find('@') else {
+        return url.to_owned();
+    };
     let userinfo = &rest[..at];
     match userinfo.find(':') {
-        Some(colon) => format!("{}{}:***{}", &url[..scheme_end], &userinfo[..colon], &rest[at..]),
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &userinfo[..colon],
+            &rest[at..]
+        ),
         None => url.to_owned(),
     }
 }
@@ -126,7 +142,9 @@ pub enum LogFormat {
 pub fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.try_init(),
@@ -139,9 +157,16 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_the_logs() {
-        assert_eq!(redact_url("postgres://u:hunter2@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:hunter2@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        let jwt = JwtConfig { secret: b"hunter2".to_vec(), issuer: "i".into(), audience: "a".into() };
+        let jwt = JwtConfig {
+            secret: b"hunter2".to_vec(),
+            issuer: "i".into(),
+            audience: "a".into(),
+        };
         assert!(!format!("{jwt:?}").contains("hunter2"));
     }
 
@@ -150,7 +175,11 @@ mod tests {
         let s = StorageConfig::new(PathBuf::from("/tmp/x"), None, None);
         assert_eq!(s.backend(), Backend::Sqlite);
         assert_eq!(s.database_url, "/tmp/x/talent.db");
-        let p = StorageConfig::new(PathBuf::from("/tmp/x"), Some("postgres://h/db".into()), Some(3));
+        let p = StorageConfig::new(
+            PathBuf::from("/tmp/x"),
+            Some("postgres://h/db".into()),
+            Some(3),
+        );
         assert_eq!((p.backend(), p.pool.max_size), (Backend::Postgres, 3));
     }
 }

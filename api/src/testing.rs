@@ -43,7 +43,10 @@ pub fn with_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..host_end], name);
     if let Some(q) = query {
         out.push('?');
@@ -57,9 +60,16 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = dir.path().join("test.db").to_string_lossy().into_owned();
-        let db = Db::connect(&url, &PoolConfig::default_for(Backend::Sqlite)).await.expect("open sqlite");
+        let db = Db::connect(&url, &PoolConfig::default_for(Backend::Sqlite))
+            .await
+            .expect("open sqlite");
         migrations::run_pending(&db).await.expect("migrate sqlite");
-        TestDb { db, url, _dir: Some(dir), pg: None }
+        TestDb {
+            db,
+            url,
+            _dir: Some(dir),
+            pg: None,
+        }
     }
 
     /// A fresh PostgreSQL database, or None (after saying so on stderr) when
@@ -79,12 +89,29 @@ impl TestDb {
     pub async fn postgres_at(admin_url: &str) -> TestDb {
         use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
         let name = unique_name();
-        let mut admin = AsyncPgConnection::establish(admin_url).await.expect("connect TEST_DATABASE_URL");
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
+        let mut admin = AsyncPgConnection::establish(admin_url)
+            .await
+            .expect("connect TEST_DATABASE_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create database");
         let url = with_database(admin_url, &name);
-        let db = Db::connect(&url, &PoolConfig::default_for(Backend::Postgres)).await.expect("connect test db");
-        migrations::run_pending(&db).await.expect("migrate postgres");
-        TestDb { db, url, _dir: None, pg: Some(PgDrop { admin_url: admin_url.to_owned(), name }) }
+        let db = Db::connect(&url, &PoolConfig::default_for(Backend::Postgres))
+            .await
+            .expect("connect test db");
+        migrations::run_pending(&db)
+            .await
+            .expect("migrate postgres");
+        TestDb {
+            db,
+            url,
+            _dir: None,
+            pg: Some(PgDrop {
+                admin_url: admin_url.to_owned(),
+                name,
+            }),
+        }
     }
 
     /// SQLite, plus PostgreSQL when `TEST_DATABASE_URL` is set.
@@ -102,14 +129,19 @@ impl Drop for TestDb {
         let Some(pg) = self.pg.take() else { return };
         // Drop runs inside the test's runtime; use a thread with its own runtime.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
             if let Ok(rt) = rt {
                 rt.block_on(async move {
                     use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
                     if let Ok(mut admin) = AsyncPgConnection::establish(&pg.admin_url).await {
-                        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name))
-                            .execute(&mut admin)
-                            .await;
+                        let _ = diesel::sql_query(format!(
+                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                            pg.name
+                        ))
+                        .execute(&mut admin)
+                        .await;
                     }
                 });
             }

@@ -33,7 +33,13 @@ pub fn role_claim(role: Role) -> String {
 }
 
 /// Signs an HS256 token for `sub` valid for `ttl` from now.
-pub fn mint(cfg: &JwtConfig, sub: &str, role: Role, org: Option<&str>, ttl: std::time::Duration) -> anyhow::Result<String> {
+pub fn mint(
+    cfg: &JwtConfig,
+    sub: &str,
+    role: Role,
+    org: Option<&str>,
+    ttl: std::time::Duration,
+) -> anyhow::Result<String> {
     let now = chrono::Utc::now().timestamp();
     let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
     let claims = Claims {
@@ -47,14 +53,20 @@ pub fn mint(cfg: &JwtConfig, sub: &str, role: Role, org: Option<&str>, ttl: std:
         exp: now.saturating_add(ttl),
     };
     let key = jsonwebtoken::EncodingKey::from_secret(&cfg.secret)?;
-    Ok(jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256), &claims, &key)?)
+    Ok(jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &key,
+    )?)
 }
 
 /// Parses a duration such as `30s`, `15m`, `1h`, `7d` (a bare number is seconds).
 pub fn parse_ttl(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration like 30m, 1h or 7d"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 30m, 1h or 7d"))?;
     let secs = match unit {
         "" | "s" => n,
         "m" => n * 60,
@@ -83,14 +95,37 @@ mod tests {
 
     #[test]
     fn a_minted_token_verifies_with_the_same_secret_only() {
-        let cfg = JwtConfig { secret: vec![7; 32], issuer: "talent".into(), audience: "talent-api".into() };
-        let t = mint(&cfg, "demo-recruiter", Role::Recruiter, Some("acme"), std::time::Duration::from_secs(60)).expect("mint");
+        let cfg = JwtConfig {
+            secret: vec![7; 32],
+            issuer: "talent".into(),
+            audience: "talent-api".into(),
+        };
+        let t = mint(
+            &cfg,
+            "demo-recruiter",
+            Role::Recruiter,
+            Some("acme"),
+            std::time::Duration::from_secs(60),
+        )
+        .expect("mint");
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
         v.set_audience(&["talent-api"]);
         v.set_issuer(&["talent"]);
-        let ok = jsonwebtoken::decode::<Claims>(&t, &jsonwebtoken::DecodingKey::from_secret(&cfg.secret).expect("key"), &v).expect("decode");
+        let ok = jsonwebtoken::decode::<Claims>(
+            &t,
+            &jsonwebtoken::DecodingKey::from_secret(&cfg.secret).expect("key"),
+            &v,
+        )
+        .expect("decode");
         assert_eq!(ok.claims.role, "recruiter");
         assert_eq!(ok.claims.org.as_deref(), Some("acme"));
-        assert!(jsonwebtoken::decode::<Claims>(&t, &jsonwebtoken::DecodingKey::from_secret(&[8; 32]).expect("key"), &v).is_err());
+        assert!(
+            jsonwebtoken::decode::<Claims>(
+                &t,
+                &jsonwebtoken::DecodingKey::from_secret(&[8; 32]).expect("key"),
+                &v
+            )
+            .is_err()
+        );
     }
 }

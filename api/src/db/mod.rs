@@ -52,9 +52,10 @@ impl DbError {
             E::DatabaseError(K::UniqueViolation, info) => {
                 DbError::Conflict(format!("{entity}: {}", info.message()))
             }
-            E::DatabaseError(K::ForeignKeyViolation | K::CheckViolation | K::NotNullViolation, info) => {
-                DbError::Invalid(format!("{entity}: {}", info.message()))
-            }
+            E::DatabaseError(
+                K::ForeignKeyViolation | K::CheckViolation | K::NotNullViolation,
+                info,
+            ) => DbError::Invalid(format!("{entity}: {}", info.message())),
             other => DbError::Query(other),
         }
     }
@@ -154,7 +155,12 @@ impl Db {
                 // One direct connection first, so that a wrong URL fails fast with the
                 // server's own message rather than a pool timeout.
                 use diesel_async::AsyncConnection;
-                match tokio::time::timeout(config.connect_timeout, AsyncPgConnection::establish(url)).await {
+                match tokio::time::timeout(
+                    config.connect_timeout,
+                    AsyncPgConnection::establish(url),
+                )
+                .await
+                {
                     Err(_) => {
                         return Err(DbError::Unavailable(format!(
                             "no answer from PostgreSQL within {:?}",
@@ -185,7 +191,9 @@ impl Db {
                 tokio::task::spawn_blocking(move || open_sqlite(&probe))
                     .await
                     .map_err(|e| unavailable(&e))?
-                    .map_err(|e| DbError::Unavailable(format!("cannot open SQLite database {path:?}: {e}")))?;
+                    .map_err(|e| {
+                        DbError::Unavailable(format!("cannot open SQLite database {path:?}: {e}"))
+                    })?;
                 let mut manager_config = ManagerConfig::<SqliteConn>::default();
                 manager_config.custom_setup = Box::new(|url| {
                     let path = sqlite_path(url).to_owned();
@@ -196,8 +204,10 @@ impl Db {
                             .map(SyncConnectionWrapper::new)
                     })
                 });
-                let manager =
-                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, manager_config);
+                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
+                    path,
+                    manager_config,
+                );
                 let pool = Pool::builder()
                     .max_size(config.max_size)
                     .connection_timeout(config.connect_timeout)

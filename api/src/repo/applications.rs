@@ -64,9 +64,16 @@ pub async fn apply(conn: &mut DbConn<'_>, learner_id: i64, job_id: i64) -> DbRes
 }
 
 /// Moves an application to a new state.
-pub async fn set_status(conn: &mut DbConn<'_>, id: i64, status: ApplicationStatus) -> DbResult<Application> {
+pub async fn set_status(
+    conn: &mut DbConn<'_>,
+    id: i64,
+    status: ApplicationStatus,
+) -> DbResult<Application> {
     let row: Row = with_conn!(conn, |c| diesel::update(applications::table.find(id))
-        .set((applications::status.eq(status.as_str()), applications::updated_at.eq(now())))
+        .set((
+            applications::status.eq(status.as_str()),
+            applications::updated_at.eq(now())
+        ))
         .returning(Row::as_returning())
         .get_result(c)
         .await)

@@ -5,7 +5,10 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{CredentialSource, CredentialStatus, EntityKind, Operation, Page, PageRequest, check_level, now, outbox, parse_stored};
+use super::{
+    CredentialSource, CredentialStatus, EntityKind, Operation, Page, PageRequest, check_level, now,
+    outbox, parse_stored,
+};
 use crate::db::schema::{credential_skills, credentials};
 use crate::db::{DbConn, DbError, DbResult};
 use crate::with_conn;
@@ -91,7 +94,11 @@ pub struct NewCredential {
 }
 
 /// Adds a credential with its skills.
-pub async fn add(conn: &mut DbConn<'_>, learner_id: i64, new: &NewCredential) -> DbResult<Credential> {
+pub async fn add(
+    conn: &mut DbConn<'_>,
+    learner_id: i64,
+    new: &NewCredential,
+) -> DbResult<Credential> {
     let mut seen = std::collections::HashSet::new();
     for (skill, level) in &new.skills {
         check_level(*level)?;
@@ -126,8 +133,11 @@ pub async fn add(conn: &mut DbConn<'_>, learner_id: i64, new: &NewCredential) ->
                 credential_skills::skill_id.eq(*skill_id),
                 credential_skills::level.eq(*level),
             );
-            with_conn!(tx, |c| diesel::insert_into(credential_skills::table).values(v).execute(c).await)
-                .map_err(|e| DbError::classify(e, "credential skill"))?;
+            with_conn!(tx, |c| diesel::insert_into(credential_skills::table)
+                .values(v)
+                .execute(c)
+                .await)
+            .map_err(|e| DbError::classify(e, "credential skill"))?;
         }
         outbox::record(tx, EntityKind::Learner, learner_id, Operation::Upsert).await?;
         Ok(id)
@@ -144,15 +154,23 @@ pub async fn remove(conn: &mut DbConn<'_>, id: i64) -> DbResult<Option<i64>> {
             .first(c)
             .await
             .optional())?;
-        let Some(learner_id) = learner else { return Ok(None) };
-        with_conn!(tx, |c| diesel::delete(credentials::table.find(id)).execute(c).await)?;
+        let Some(learner_id) = learner else {
+            return Ok(None);
+        };
+        with_conn!(tx, |c| diesel::delete(credentials::table.find(id))
+            .execute(c)
+            .await)?;
         outbox::record(tx, EntityKind::Learner, learner_id, Operation::Upsert).await?;
         Ok(Some(learner_id))
     })
 }
 
 /// Sets the recorded verification state (e.g. an institution revokes).
-pub async fn set_status(conn: &mut DbConn<'_>, id: i64, status: CredentialStatus) -> DbResult<Credential> {
+pub async fn set_status(
+    conn: &mut DbConn<'_>,
+    id: i64,
+    status: CredentialStatus,
+) -> DbResult<Credential> {
     crate::transaction!(conn, |tx| {
         let learner_id: i64 = with_conn!(tx, |c| diesel::update(credentials::table.find(id))
             .set(credentials::status.eq(status.as_str()))
@@ -168,7 +186,10 @@ pub async fn set_status(conn: &mut DbConn<'_>, id: i64, status: CredentialStatus
 
 /// One credential.
 pub async fn get(conn: &mut DbConn<'_>, id: i64) -> DbResult<Credential> {
-    get_many(conn, &[id]).await?.pop().ok_or(DbError::NotFound("credential"))
+    get_many(conn, &[id])
+        .await?
+        .pop()
+        .ok_or(DbError::NotFound("credential"))
 }
 
 /// The credentials with these ids, in id order.
@@ -194,7 +215,11 @@ pub async fn of_learners(conn: &mut DbConn<'_>, learner_ids: &[i64]) -> DbResult
 }
 
 /// A page of one learner's credentials, in id order.
-pub async fn page_of_learner(conn: &mut DbConn<'_>, learner_id: i64, page: &PageRequest) -> DbResult<Page<Credential>> {
+pub async fn page_of_learner(
+    conn: &mut DbConn<'_>,
+    learner_id: i64,
+    page: &PageRequest,
+) -> DbResult<Page<Credential>> {
     let total: i64 = with_conn!(conn, |c| credentials::table
         .filter(credentials::learner_id.eq(learner_id))
         .count()
@@ -208,16 +233,29 @@ pub async fn page_of_learner(conn: &mut DbConn<'_>, learner_id: i64, page: &Page
         .select(Row::as_select())
         .load(c)
         .await)?;
-    let items = rows.into_iter().map(to_model).collect::<DbResult<Vec<_>>>()?;
+    let items = rows
+        .into_iter()
+        .map(to_model)
+        .collect::<DbResult<Vec<_>>>()?;
     Ok(Page::from_fetched(items, page, total))
 }
 
 /// Skills evidenced by these credentials as (credential id, skill id, level).
-pub async fn skills_of(conn: &mut DbConn<'_>, credential_ids: &[i64]) -> DbResult<Vec<(i64, i64, i32)>> {
+pub async fn skills_of(
+    conn: &mut DbConn<'_>,
+    credential_ids: &[i64],
+) -> DbResult<Vec<(i64, i64, i32)>> {
     Ok(with_conn!(conn, |c| credential_skills::table
         .filter(credential_skills::credential_id.eq_any(credential_ids))
-        .order((credential_skills::credential_id.asc(), credential_skills::skill_id.asc()))
-        .select((credential_skills::credential_id, credential_skills::skill_id, credential_skills::level))
+        .order((
+            credential_skills::credential_id.asc(),
+            credential_skills::skill_id.asc()
+        ))
+        .select((
+            credential_skills::credential_id,
+            credential_skills::skill_id,
+            credential_skills::level
+        ))
         .load(c)
         .await)?)
 }

@@ -5,7 +5,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::occupations::{Requirement, check_requirements};
-use super::{EntityKind, JobStatus, Operation, Page, PageRequest, contains_pattern, lower, now, outbox, parse_stored};
+use super::{
+    EntityKind, JobStatus, Operation, Page, PageRequest, contains_pattern, lower, now, outbox,
+    parse_stored,
+};
 use crate::db::schema::{job_requirements, jobs};
 use crate::db::{DbConn, DbError, DbResult};
 use crate::with_conn;
@@ -79,10 +82,16 @@ pub struct NewJob {
     pub posted_at: Option<chrono::NaiveDateTime>,
 }
 
-async fn write_requirements(conn: &mut DbConn<'_>, job_id: i64, reqs: &[Requirement]) -> DbResult<()> {
-    with_conn!(conn, |c| diesel::delete(job_requirements::table.filter(job_requirements::job_id.eq(job_id)))
-        .execute(c)
-        .await)?;
+async fn write_requirements(
+    conn: &mut DbConn<'_>,
+    job_id: i64,
+    reqs: &[Requirement],
+) -> DbResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        job_requirements::table.filter(job_requirements::job_id.eq(job_id))
+    )
+    .execute(c)
+    .await)?;
     for r in reqs {
         let v = (
             job_requirements::job_id.eq(job_id),
@@ -91,8 +100,11 @@ async fn write_requirements(conn: &mut DbConn<'_>, job_id: i64, reqs: &[Requirem
             job_requirements::weight.eq(r.weight),
             job_requirements::required.eq(r.required),
         );
-        with_conn!(conn, |c| diesel::insert_into(job_requirements::table).values(v).execute(c).await)
-            .map_err(|e| DbError::classify(e, "job requirement"))?;
+        with_conn!(conn, |c| diesel::insert_into(job_requirements::table)
+            .values(v)
+            .execute(c)
+            .await)
+        .map_err(|e| DbError::classify(e, "job requirement"))?;
     }
     Ok(())
 }
@@ -168,7 +180,10 @@ pub async fn set_status(conn: &mut DbConn<'_>, id: i64, status: JobStatus) -> Db
 
 /// One job.
 pub async fn get(conn: &mut DbConn<'_>, id: i64) -> DbResult<Job> {
-    get_many(conn, &[id]).await?.pop().ok_or(DbError::NotFound("job"))
+    get_many(conn, &[id])
+        .await?
+        .pop()
+        .ok_or(DbError::NotFound("job"))
 }
 
 /// The jobs with these ids, in id order.
@@ -183,10 +198,16 @@ pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Job>> 
 }
 
 /// Requirements of these jobs as (job id, requirement), by job then skill.
-pub async fn requirements_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<(i64, Requirement)>> {
+pub async fn requirements_of(
+    conn: &mut DbConn<'_>,
+    ids: &[i64],
+) -> DbResult<Vec<(i64, Requirement)>> {
     let rows: Vec<(i64, i64, i32, f64, bool)> = with_conn!(conn, |c| job_requirements::table
         .filter(job_requirements::job_id.eq_any(ids))
-        .order((job_requirements::job_id.asc(), job_requirements::skill_id.asc()))
+        .order((
+            job_requirements::job_id.asc(),
+            job_requirements::skill_id.asc()
+        ))
         .select((
             job_requirements::job_id,
             job_requirements::skill_id,
@@ -198,7 +219,17 @@ pub async fn requirements_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec
         .await)?;
     Ok(rows
         .into_iter()
-        .map(|(j, skill_id, min_level, weight, required)| (j, Requirement { skill_id, min_level, weight, required }))
+        .map(|(j, skill_id, min_level, weight, required)| {
+            (
+                j,
+                Requirement {
+                    skill_id,
+                    min_level,
+                    weight,
+                    required,
+                },
+            )
+        })
         .collect())
 }
 
@@ -218,7 +249,11 @@ pub struct JobListFilter {
 }
 
 /// A page of jobs matching the filter, in id order.
-pub async fn search(conn: &mut DbConn<'_>, filter: &JobListFilter, page: &PageRequest) -> DbResult<Page<Job>> {
+pub async fn search(
+    conn: &mut DbConn<'_>,
+    filter: &JobListFilter,
+    page: &PageRequest,
+) -> DbResult<Page<Job>> {
     let title = filter.query.as_deref().map(contains_pattern);
     let location = filter.location.as_deref().map(contains_pattern);
     macro_rules! filtered {
@@ -228,7 +263,11 @@ pub async fn search(conn: &mut DbConn<'_>, filter: &JobListFilter, page: &PageRe
                 q = q.filter(lower(jobs::title).like(p.clone()).escape('\\'));
             }
             if let Some(p) = &location {
-                q = q.filter(lower(jobs::location.assume_not_null()).like(p.clone()).escape('\\'));
+                q = q.filter(
+                    lower(jobs::location.assume_not_null())
+                        .like(p.clone())
+                        .escape('\\'),
+                );
             }
             if let Some(r) = filter.remote {
                 q = q.filter(jobs::remote.eq(r));
@@ -250,7 +289,10 @@ pub async fn search(conn: &mut DbConn<'_>, filter: &JobListFilter, page: &PageRe
         .select(Row::as_select())
         .load(c)
         .await)?;
-    let items = rows.into_iter().map(to_model).collect::<DbResult<Vec<_>>>()?;
+    let items = rows
+        .into_iter()
+        .map(to_model)
+        .collect::<DbResult<Vec<_>>>()?;
     Ok(Page::from_fetched(items, page, total))
 }
 
@@ -267,7 +309,12 @@ pub async fn ids_after(conn: &mut DbConn<'_>, after: i64, limit: i64) -> DbResul
 
 /// Whether the employer has a job with this title posted at this instant (seeding
 /// uses it to stay idempotent).
-pub async fn exists(conn: &mut DbConn<'_>, employer_id: i64, title: &str, posted_at: chrono::NaiveDateTime) -> DbResult<bool> {
+pub async fn exists(
+    conn: &mut DbConn<'_>,
+    employer_id: i64,
+    title: &str,
+    posted_at: chrono::NaiveDateTime,
+) -> DbResult<bool> {
     let n: i64 = with_conn!(conn, |c| jobs::table
         .filter(jobs::employer_id.eq(employer_id))
         .filter(jobs::title.eq(title))

@@ -108,7 +108,11 @@ async fn touch(conn: &mut DbConn<'_>, learner_id: i64) -> DbResult<()> {
 
 /// Creates the user's learner profile, or updates it; visibility is untouched (PRIVATE
 /// for a new profile). Writes the outbox row in the same transaction.
-pub async fn upsert_profile(conn: &mut DbConn<'_>, user_id: i64, profile: &Profile) -> DbResult<Learner> {
+pub async fn upsert_profile(
+    conn: &mut DbConn<'_>,
+    user_id: i64,
+    profile: &Profile,
+) -> DbResult<Learner> {
     let id = crate::transaction!(conn, |tx| {
         let existing = find_by_user(tx, user_id).await?;
         let t = now();
@@ -157,7 +161,11 @@ pub async fn upsert_profile(conn: &mut DbConn<'_>, user_id: i64, profile: &Profi
     get(conn, id).await
 }
 
-async fn set_aspirations(conn: &mut DbConn<'_>, learner_id: i64, occupation_ids: &[i64]) -> DbResult<()> {
+async fn set_aspirations(
+    conn: &mut DbConn<'_>,
+    learner_id: i64,
+    occupation_ids: &[i64],
+) -> DbResult<()> {
     with_conn!(conn, |c| diesel::delete(
         learner_aspirations::table.filter(learner_aspirations::learner_id.eq(learner_id))
     )
@@ -171,14 +179,21 @@ async fn set_aspirations(conn: &mut DbConn<'_>, learner_id: i64, occupation_ids:
             learner_aspirations::learner_id.eq(learner_id),
             learner_aspirations::occupation_id.eq(occupation_id),
         );
-        with_conn!(conn, |c| diesel::insert_into(learner_aspirations::table).values(v).execute(c).await)
-            .map_err(|e| DbError::classify(e, "aspiration"))?;
+        with_conn!(conn, |c| diesel::insert_into(learner_aspirations::table)
+            .values(v)
+            .execute(c)
+            .await)
+        .map_err(|e| DbError::classify(e, "aspiration"))?;
     }
     Ok(())
 }
 
 /// Sets who may see the learner.
-pub async fn set_visibility(conn: &mut DbConn<'_>, learner_id: i64, visibility: Visibility) -> DbResult<Learner> {
+pub async fn set_visibility(
+    conn: &mut DbConn<'_>,
+    learner_id: i64,
+    visibility: Visibility,
+) -> DbResult<Learner> {
     crate::transaction!(conn, |tx| {
         with_conn!(tx, |c| diesel::update(learners::table.find(learner_id))
             .set(learners::visibility.eq(visibility.as_str()))
@@ -190,7 +205,12 @@ pub async fn set_visibility(conn: &mut DbConn<'_>, learner_id: i64, visibility: 
 }
 
 /// Asserts a skill at a level (replacing an earlier assertion of the same skill).
-pub async fn assert_skill(conn: &mut DbConn<'_>, learner_id: i64, skill_id: i64, level: i32) -> DbResult<()> {
+pub async fn assert_skill(
+    conn: &mut DbConn<'_>,
+    learner_id: i64,
+    skill_id: i64,
+    level: i32,
+) -> DbResult<()> {
     check_level(level)?;
     crate::transaction!(conn, |tx| {
         let t = now();
@@ -204,7 +224,10 @@ pub async fn assert_skill(conn: &mut DbConn<'_>, learner_id: i64, skill_id: i64,
             .values(v)
             .on_conflict((learner_skills::learner_id, learner_skills::skill_id))
             .do_update()
-            .set((learner_skills::level.eq(level), learner_skills::updated_at.eq(t)))
+            .set((
+                learner_skills::level.eq(level),
+                learner_skills::updated_at.eq(t)
+            ))
             .execute(c)
             .await)
         .map_err(|e| DbError::classify(e, "learner skill"))?;
@@ -213,7 +236,11 @@ pub async fn assert_skill(conn: &mut DbConn<'_>, learner_id: i64, skill_id: i64,
 }
 
 /// Withdraws a self-asserted skill; false when there was none.
-pub async fn retract_skill(conn: &mut DbConn<'_>, learner_id: i64, skill_id: i64) -> DbResult<bool> {
+pub async fn retract_skill(
+    conn: &mut DbConn<'_>,
+    learner_id: i64,
+    skill_id: i64,
+) -> DbResult<bool> {
     crate::transaction!(conn, |tx| {
         let n: usize = with_conn!(tx, |c| diesel::delete(
             learner_skills::table
@@ -233,7 +260,9 @@ pub async fn retract_skill(conn: &mut DbConn<'_>, learner_id: i64, skill_id: i64
 /// applications), recording the deletion for the index. Returns false if absent.
 pub async fn delete(conn: &mut DbConn<'_>, learner_id: i64) -> DbResult<bool> {
     crate::transaction!(conn, |tx| {
-        let n: usize = with_conn!(tx, |c| diesel::delete(learners::table.find(learner_id)).execute(c).await)?;
+        let n: usize = with_conn!(tx, |c| diesel::delete(learners::table.find(learner_id))
+            .execute(c)
+            .await)?;
         if n > 0 {
             outbox::record(tx, EntityKind::Learner, learner_id, Operation::Delete).await?;
         }
@@ -243,7 +272,10 @@ pub async fn delete(conn: &mut DbConn<'_>, learner_id: i64) -> DbResult<bool> {
 
 /// One learner.
 pub async fn get(conn: &mut DbConn<'_>, id: i64) -> DbResult<Learner> {
-    get_many(conn, &[id]).await?.pop().ok_or(DbError::NotFound("learner"))
+    get_many(conn, &[id])
+        .await?
+        .pop()
+        .ok_or(DbError::NotFound("learner"))
 }
 
 /// The learners with these ids, in id order.
@@ -269,16 +301,30 @@ pub async fn find_by_user(conn: &mut DbConn<'_>, user_id: i64) -> DbResult<Optio
 }
 
 /// Self-asserted skills of these learners, ordered by learner then skill.
-pub async fn asserted_skills_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<AssertedSkill>> {
+pub async fn asserted_skills_of(
+    conn: &mut DbConn<'_>,
+    ids: &[i64],
+) -> DbResult<Vec<AssertedSkill>> {
     let rows: Vec<(i64, i64, i32)> = with_conn!(conn, |c| learner_skills::table
         .filter(learner_skills::learner_id.eq_any(ids))
-        .order((learner_skills::learner_id.asc(), learner_skills::skill_id.asc()))
-        .select((learner_skills::learner_id, learner_skills::skill_id, learner_skills::level))
+        .order((
+            learner_skills::learner_id.asc(),
+            learner_skills::skill_id.asc()
+        ))
+        .select((
+            learner_skills::learner_id,
+            learner_skills::skill_id,
+            learner_skills::level
+        ))
         .load(c)
         .await)?;
     Ok(rows
         .into_iter()
-        .map(|(learner_id, skill_id, level)| AssertedSkill { learner_id, skill_id, level })
+        .map(|(learner_id, skill_id, level)| AssertedSkill {
+            learner_id,
+            skill_id,
+            level,
+        })
         .collect())
 }
 
@@ -286,8 +332,14 @@ pub async fn asserted_skills_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<
 pub async fn aspirations_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<(i64, i64)>> {
     Ok(with_conn!(conn, |c| learner_aspirations::table
         .filter(learner_aspirations::learner_id.eq_any(ids))
-        .order((learner_aspirations::learner_id.asc(), learner_aspirations::occupation_id.asc()))
-        .select((learner_aspirations::learner_id, learner_aspirations::occupation_id))
+        .order((
+            learner_aspirations::learner_id.asc(),
+            learner_aspirations::occupation_id.asc()
+        ))
+        .select((
+            learner_aspirations::learner_id,
+            learner_aspirations::occupation_id
+        ))
         .load(c)
         .await)?)
 }
@@ -305,5 +357,8 @@ pub async fn ids_after(conn: &mut DbConn<'_>, after: i64, limit: i64) -> DbResul
 
 /// Number of learner profiles.
 pub async fn count(conn: &mut DbConn<'_>) -> DbResult<i64> {
-    Ok(with_conn!(conn, |c| learners::table.count().get_result(c).await)?)
+    Ok(with_conn!(conn, |c| learners::table
+        .count()
+        .get_result(c)
+        .await)?)
 }

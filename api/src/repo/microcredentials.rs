@@ -4,7 +4,9 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::{EntityKind, Operation, Page, PageRequest, check_level, contains_pattern, lower, now, outbox};
+use super::{
+    EntityKind, Operation, Page, PageRequest, check_level, contains_pattern, lower, now, outbox,
+};
 use crate::db::schema::{microcredential_prerequisites, microcredential_skills, microcredentials};
 use crate::db::{DbConn, DbError, DbResult};
 use crate::with_conn;
@@ -60,13 +62,21 @@ fn check(new: &NewMicrocredential) -> DbResult<()> {
         return Err(DbError::Invalid(format!("hours {} must be > 0", new.hours)));
     }
     if new.cost_cents < 0 {
-        return Err(DbError::Invalid(format!("cost {} must be >= 0", new.cost_cents)));
+        return Err(DbError::Invalid(format!(
+            "cost {} must be >= 0",
+            new.cost_cents
+        )));
     }
     if new.currency.len() != 3 || !new.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(DbError::Invalid(format!("currency {:?} is not an ISO 4217 code", new.currency)));
+        return Err(DbError::Invalid(format!(
+            "currency {:?} is not an ISO 4217 code",
+            new.currency
+        )));
     }
     if new.skills.is_empty() {
-        return Err(DbError::Invalid("a microcredential teaches at least one skill".into()));
+        return Err(DbError::Invalid(
+            "a microcredential teaches at least one skill".into(),
+        ));
     }
     for list in [&new.skills, &new.prerequisites] {
         let mut seen = std::collections::HashSet::new();
@@ -87,7 +97,8 @@ async fn write_skills(conn: &mut DbConn<'_>, id: i64, new: &NewMicrocredential) 
     .execute(c)
     .await)?;
     with_conn!(conn, |c| diesel::delete(
-        microcredential_prerequisites::table.filter(microcredential_prerequisites::microcredential_id.eq(id))
+        microcredential_prerequisites::table
+            .filter(microcredential_prerequisites::microcredential_id.eq(id))
     )
     .execute(c)
     .await)?;
@@ -97,8 +108,11 @@ async fn write_skills(conn: &mut DbConn<'_>, id: i64, new: &NewMicrocredential) 
             microcredential_skills::skill_id.eq(*skill_id),
             microcredential_skills::level.eq(*level),
         );
-        with_conn!(conn, |c| diesel::insert_into(microcredential_skills::table).values(v).execute(c).await)
-            .map_err(|e| DbError::classify(e, "microcredential skill"))?;
+        with_conn!(conn, |c| diesel::insert_into(microcredential_skills::table)
+            .values(v)
+            .execute(c)
+            .await)
+        .map_err(|e| DbError::classify(e, "microcredential skill"))?;
     }
     for (skill_id, level) in &new.prerequisites {
         let v = (
@@ -106,14 +120,23 @@ async fn write_skills(conn: &mut DbConn<'_>, id: i64, new: &NewMicrocredential) 
             microcredential_prerequisites::skill_id.eq(*skill_id),
             microcredential_prerequisites::level.eq(*level),
         );
-        with_conn!(conn, |c| diesel::insert_into(microcredential_prerequisites::table).values(v).execute(c).await)
-            .map_err(|e| DbError::classify(e, "microcredential prerequisite"))?;
+        with_conn!(conn, |c| diesel::insert_into(
+            microcredential_prerequisites::table
+        )
+        .values(v)
+        .execute(c)
+        .await)
+        .map_err(|e| DbError::classify(e, "microcredential prerequisite"))?;
     }
     Ok(())
 }
 
 /// Publishes a microcredential of `provider_id`.
-pub async fn create(conn: &mut DbConn<'_>, provider_id: i64, new: &NewMicrocredential) -> DbResult<Microcredential> {
+pub async fn create(
+    conn: &mut DbConn<'_>,
+    provider_id: i64,
+    new: &NewMicrocredential,
+) -> DbResult<Microcredential> {
     check(new)?;
     let id = crate::transaction!(conn, |tx| {
         let t = now();
@@ -143,7 +166,11 @@ pub async fn create(conn: &mut DbConn<'_>, provider_id: i64, new: &NewMicrocrede
 }
 
 /// Replaces a microcredential's content (provider unchanged).
-pub async fn update(conn: &mut DbConn<'_>, id: i64, new: &NewMicrocredential) -> DbResult<Microcredential> {
+pub async fn update(
+    conn: &mut DbConn<'_>,
+    id: i64,
+    new: &NewMicrocredential,
+) -> DbResult<Microcredential> {
     check(new)?;
     crate::transaction!(conn, |tx| {
         let n: usize = with_conn!(tx, |c| diesel::update(microcredentials::table.find(id))
@@ -172,7 +199,10 @@ pub async fn update(conn: &mut DbConn<'_>, id: i64, new: &NewMicrocredential) ->
 pub async fn set_active(conn: &mut DbConn<'_>, id: i64, active: bool) -> DbResult<Microcredential> {
     crate::transaction!(conn, |tx| {
         let n: usize = with_conn!(tx, |c| diesel::update(microcredentials::table.find(id))
-            .set((microcredentials::active.eq(active), microcredentials::updated_at.eq(now())))
+            .set((
+                microcredentials::active.eq(active),
+                microcredentials::updated_at.eq(now())
+            ))
             .execute(c)
             .await)?;
         if n == 0 {
@@ -186,7 +216,10 @@ pub async fn set_active(conn: &mut DbConn<'_>, id: i64, active: bool) -> DbResul
 
 /// One microcredential.
 pub async fn get(conn: &mut DbConn<'_>, id: i64) -> DbResult<Microcredential> {
-    get_many(conn, &[id]).await?.pop().ok_or(DbError::NotFound("microcredential"))
+    get_many(conn, &[id])
+        .await?
+        .pop()
+        .ok_or(DbError::NotFound("microcredential"))
 }
 
 /// The microcredentials with these ids, in id order.
@@ -213,7 +246,10 @@ pub async fn find_by_slug(conn: &mut DbConn<'_>, slug: &str) -> DbResult<Option<
 pub async fn skills_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<(i64, i64, i32)>> {
     Ok(with_conn!(conn, |c| microcredential_skills::table
         .filter(microcredential_skills::microcredential_id.eq_any(ids))
-        .order((microcredential_skills::microcredential_id.asc(), microcredential_skills::skill_id.asc()))
+        .order((
+            microcredential_skills::microcredential_id.asc(),
+            microcredential_skills::skill_id.asc()
+        ))
         .select((
             microcredential_skills::microcredential_id,
             microcredential_skills::skill_id,
@@ -224,7 +260,10 @@ pub async fn skills_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<(i64,
 }
 
 /// Prerequisites of these microcredentials as (microcredential id, skill id, level).
-pub async fn prerequisites_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<(i64, i64, i32)>> {
+pub async fn prerequisites_of(
+    conn: &mut DbConn<'_>,
+    ids: &[i64],
+) -> DbResult<Vec<(i64, i64, i32)>> {
     Ok(with_conn!(conn, |c| microcredential_prerequisites::table
         .filter(microcredential_prerequisites::microcredential_id.eq_any(ids))
         .order((
@@ -251,7 +290,9 @@ pub async fn search(
     let pattern = query.map(contains_pattern);
     macro_rules! filtered {
         () => {{
-            let mut q = microcredentials::table.filter(microcredentials::active.eq(true)).into_boxed();
+            let mut q = microcredentials::table
+                .filter(microcredentials::active.eq(true))
+                .into_boxed();
             if let Some(p) = &pattern {
                 q = q.filter(lower(microcredentials::title).like(p.clone()).escape('\\'));
             }
@@ -296,5 +337,8 @@ pub async fn slugs(conn: &mut DbConn<'_>) -> DbResult<Vec<(String, i64)>> {
         .select((microcredentials::slug, microcredentials::id))
         .load(c)
         .await)?;
-    Ok(rows.into_iter().filter_map(|(s, id)| s.map(|s| (s, id))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, id)| s.map(|s| (s, id)))
+        .collect())
 }

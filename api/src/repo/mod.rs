@@ -52,6 +52,8 @@ pub fn check_level(level: i32) -> crate::db::DbResult<()> {
     if (1..=5).contains(&level) {
         Ok(())
     } else {
-        Err(crate::db::DbError::Invalid(format!("level {level} is outside 1..5")))
+        Err(crate::db::DbError::Invalid(format!(
+            "level {level} is outside 1..5"
+        )))
     }
 }

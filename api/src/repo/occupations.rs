@@ -42,10 +42,16 @@ pub fn check_requirements(reqs: &[Requirement]) -> DbResult<()> {
     for r in reqs {
         check_level(r.min_level)?;
         if !(r.weight > 0.0 && r.weight <= 100.0) {
-            return Err(DbError::Invalid(format!("weight {} is outside (0, 100]", r.weight)));
+            return Err(DbError::Invalid(format!(
+                "weight {} is outside (0, 100]",
+                r.weight
+            )));
         }
         if !seen.insert(r.skill_id) {
-            return Err(DbError::Invalid(format!("skill {} is required twice", r.skill_id)));
+            return Err(DbError::Invalid(format!(
+                "skill {} is required twice",
+                r.skill_id
+            )));
         }
     }
     Ok(())
@@ -112,27 +118,48 @@ pub async fn find_by_slug(conn: &mut DbConn<'_>, slug: &str) -> DbResult<Option<
 
 /// Requirements of these occupations as (occupation id, requirement), ordered by
 /// occupation then skill.
-pub async fn requirements_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<(i64, Requirement)>> {
-    let rows: Vec<(i64, i64, i32, f64, bool)> = with_conn!(conn, |c| occupation_requirements::table
-        .filter(occupation_requirements::occupation_id.eq_any(ids))
-        .order((occupation_requirements::occupation_id.asc(), occupation_requirements::skill_id.asc()))
-        .select((
-            occupation_requirements::occupation_id,
-            occupation_requirements::skill_id,
-            occupation_requirements::min_level,
-            occupation_requirements::weight,
-            occupation_requirements::required,
-        ))
-        .load(c)
-        .await)?;
+pub async fn requirements_of(
+    conn: &mut DbConn<'_>,
+    ids: &[i64],
+) -> DbResult<Vec<(i64, Requirement)>> {
+    let rows: Vec<(i64, i64, i32, f64, bool)> =
+        with_conn!(conn, |c| occupation_requirements::table
+            .filter(occupation_requirements::occupation_id.eq_any(ids))
+            .order((
+                occupation_requirements::occupation_id.asc(),
+                occupation_requirements::skill_id.asc()
+            ))
+            .select((
+                occupation_requirements::occupation_id,
+                occupation_requirements::skill_id,
+                occupation_requirements::min_level,
+                occupation_requirements::weight,
+                occupation_requirements::required,
+            ))
+            .load(c)
+            .await)?;
     Ok(rows
         .into_iter()
-        .map(|(o, skill_id, min_level, weight, required)| (o, Requirement { skill_id, min_level, weight, required }))
+        .map(|(o, skill_id, min_level, weight, required)| {
+            (
+                o,
+                Requirement {
+                    skill_id,
+                    min_level,
+                    weight,
+                    required,
+                },
+            )
+        })
         .collect())
 }
 
 /// A page of occupations whose title contains `query` (case-insensitive), in id order.
-pub async fn search(conn: &mut DbConn<'_>, query: Option<&str>, page: &PageRequest) -> DbResult<Page<Occupation>> {
+pub async fn search(
+    conn: &mut DbConn<'_>,
+    query: Option<&str>,
+    page: &PageRequest,
+) -> DbResult<Page<Occupation>> {
     let pattern = query.map(contains_pattern);
     macro_rules! filtered {
         () => {{

@@ -35,7 +35,13 @@ struct Row {
 }
 
 fn to_model(r: Row) -> DbResult<Organization> {
-    Ok(Organization { id: r.id, slug: r.slug, name: r.name, kind: parse_stored(&r.kind)?, location: r.location })
+    Ok(Organization {
+        id: r.id,
+        slug: r.slug,
+        name: r.name,
+        kind: parse_stored(&r.kind)?,
+        location: r.location,
+    })
 }
 
 /// A new organization.
@@ -92,9 +98,15 @@ pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Organi
 }
 
 /// Every organization of a kind (or all), in id order.
-pub async fn list(conn: &mut DbConn<'_>, kind: Option<OrganizationKind>) -> DbResult<Vec<Organization>> {
+pub async fn list(
+    conn: &mut DbConn<'_>,
+    kind: Option<OrganizationKind>,
+) -> DbResult<Vec<Organization>> {
     let rows: Vec<Row> = with_conn!(conn, |c| {
-        let mut q = organizations::table.select(Row::as_select()).order(organizations::id.asc()).into_boxed();
+        let mut q = organizations::table
+            .select(Row::as_select())
+            .order(organizations::id.asc())
+            .into_boxed();
         if let Some(k) = kind {
             q = q.filter(organizations::kind.eq(k.as_str()));
         }

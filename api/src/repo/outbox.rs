@@ -86,7 +86,11 @@ pub async fn record(
 }
 
 /// Up to `limit` rows after `after_seq`, in sequence order.
-pub async fn read_after(conn: &mut DbConn<'_>, after_seq: i64, limit: i64) -> DbResult<Vec<OutboxEntry>> {
+pub async fn read_after(
+    conn: &mut DbConn<'_>,
+    after_seq: i64,
+    limit: i64,
+) -> DbResult<Vec<OutboxEntry>> {
     let rows: Vec<Row> = with_conn!(conn, |c| outbox::table
         .filter(outbox::seq.gt(after_seq))
         .order(outbox::seq.asc())
@@ -107,7 +111,11 @@ pub async fn head(conn: &mut DbConn<'_>) -> DbResult<i64> {
 }
 
 /// Every row naming one entity, oldest first (tests and audits).
-pub async fn for_entity(conn: &mut DbConn<'_>, kind: EntityKind, entity_id: i64) -> DbResult<Vec<OutboxEntry>> {
+pub async fn for_entity(
+    conn: &mut DbConn<'_>,
+    kind: EntityKind,
+    entity_id: i64,
+) -> DbResult<Vec<OutboxEntry>> {
     let rows: Vec<Row> = with_conn!(conn, |c| outbox::table
         .filter(outbox::entity_kind.eq(kind.as_str()))
         .filter(outbox::entity_id.eq(entity_id))

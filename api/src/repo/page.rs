@@ -41,6 +41,10 @@ impl<T> Page<T> {
         let first = usize::try_from(req.first.max(0)).unwrap_or(0);
         let has_next = items.len() > first;
         items.truncate(first);
-        Page { items, has_next, total }
+        Page {
+            items,
+            has_next,
+            total,
+        }
     }
 }

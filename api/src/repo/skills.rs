@@ -63,9 +63,15 @@ pub async fn create(conn: &mut DbConn<'_>, new: &NewSkill<'_>) -> DbResult<Skill
             .await)
         .map_err(|e| DbError::classify(e, "skill"))?;
         for alias in new.aliases {
-            let v = (skill_aliases::skill_id.eq(skill.id), skill_aliases::alias.eq(alias));
-            with_conn!(tx, |c| diesel::insert_into(skill_aliases::table).values(v).execute(c).await)
-                .map_err(|e| DbError::classify(e, "skill alias"))?;
+            let v = (
+                skill_aliases::skill_id.eq(skill.id),
+                skill_aliases::alias.eq(alias),
+            );
+            with_conn!(tx, |c| diesel::insert_into(skill_aliases::table)
+                .values(v)
+                .execute(c)
+                .await)
+            .map_err(|e| DbError::classify(e, "skill alias"))?;
         }
         Ok(skill)
     })
@@ -101,7 +107,10 @@ pub async fn all(conn: &mut DbConn<'_>) -> DbResult<Vec<Skill>> {
 }
 
 /// Aliases of these skills, keyed by skill id, each list sorted.
-pub async fn aliases_of(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<BTreeMap<i64, Vec<String>>> {
+pub async fn aliases_of(
+    conn: &mut DbConn<'_>,
+    ids: &[i64],
+) -> DbResult<BTreeMap<i64, Vec<String>>> {
     let rows: Vec<(i64, String)> = with_conn!(conn, |c| skill_aliases::table
         .filter(skill_aliases::skill_id.eq_any(ids))
         .order((skill_aliases::skill_id.asc(), skill_aliases::alias.asc()))
@@ -136,7 +145,11 @@ pub async fn children_of(conn: &mut DbConn<'_>, parent_ids: &[i64]) -> DbResult<
 
 /// A page of skills whose name, slug or an alias contains `query` (case-insensitive),
 /// or all skills without a query; in id order.
-pub async fn search(conn: &mut DbConn<'_>, query: Option<&str>, page: &PageRequest) -> DbResult<Page<Skill>> {
+pub async fn search(
+    conn: &mut DbConn<'_>,
+    query: Option<&str>,
+    page: &PageRequest,
+) -> DbResult<Page<Skill>> {
     let pattern = query.map(contains_pattern);
     macro_rules! filtered {
         () => {{

@@ -32,7 +32,12 @@ struct Row {
 }
 
 fn to_model(r: Row) -> DbResult<User> {
-    Ok(User { id: r.id, subject: r.subject, role: parse_stored(&r.role)?, organization_id: r.organization_id })
+    Ok(User {
+        id: r.id,
+        subject: r.subject,
+        role: parse_stored(&r.role)?,
+        organization_id: r.organization_id,
+    })
 }
 
 /// The user with this subject, if any.
@@ -83,11 +88,15 @@ pub async fn provision(
         .await)
     .map_err(|e| DbError::classify(e, "user"))?;
     let _ = inserted;
-    find_by_subject(conn, subject).await?.ok_or(DbError::NotFound("user"))
+    find_by_subject(conn, subject)
+        .await?
+        .ok_or(DbError::NotFound("user"))
 }
 
 /// Deletes a user (cascading to their learner profile and everything under it).
 pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> DbResult<bool> {
-    let n: usize = with_conn!(conn, |c| diesel::delete(users::table.find(id)).execute(c).await)?;
+    let n: usize = with_conn!(conn, |c| diesel::delete(users::table.find(id))
+        .execute(c)
+        .await)?;
     Ok(n > 0)
 }

@@ -15,7 +15,9 @@ use rand_chacha::ChaCha8Rng;
 use super::files::{Catalog, JobPostingRow, parse_skill_levels};
 use crate::db::{DbConn, DbResult};
 use crate::repo::occupations::Requirement;
-use crate::repo::{self, CredentialSource, CredentialStatus, OrganizationKind, RemotePreference, Role, Visibility};
+use crate::repo::{
+    self, CredentialSource, CredentialStatus, OrganizationKind, RemotePreference, Role, Visibility,
+};
 
 /// The RNG seed of the demo data.
 pub const DEMO_SEED: u64 = 20_261_128;
@@ -64,19 +66,33 @@ pub struct Ids {
 /// A fixed "now" for demo dates, so that the data does not depend on the day it was
 /// seeded (expired credentials stay expired): 2026-11-01.
 pub fn demo_epoch() -> NaiveDateTime {
-    chrono::NaiveDate::from_ymd_opt(2026, 11, 1).and_then(|d| d.and_hms_opt(9, 0, 0)).unwrap_or_default()
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .unwrap_or_default()
 }
 
 /// Loads the taxonomy, occupations, organizations and microcredentials.
-pub async fn load_catalogue(conn: &mut DbConn<'_>, cat: &Catalog, report: &mut SeedReport) -> DbResult<Ids> {
+pub async fn load_catalogue(
+    conn: &mut DbConn<'_>,
+    cat: &Catalog,
+    report: &mut SeedReport,
+) -> DbResult<Ids> {
     let mut ids = Ids::default();
-    ids.skills = repo::skills::all(conn).await?.into_iter().map(|s| (s.slug, s.id)).collect();
+    ids.skills = repo::skills::all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.slug, s.id))
+        .collect();
     crate::transaction!(conn, |tx| {
         for s in &cat.skills {
             if ids.skills.contains_key(&s.row.slug) {
                 continue;
             }
-            let parent_id = s.row.parent.as_ref().and_then(|p| ids.skills.get(p).copied());
+            let parent_id = s
+                .row
+                .parent
+                .as_ref()
+                .and_then(|p| ids.skills.get(p).copied());
             let aliases = s.row.alias_list();
             let new = repo::skills::NewSkill {
                 slug: &s.row.slug,
@@ -93,7 +109,11 @@ pub async fn load_catalogue(conn: &mut DbConn<'_>, cat: &Catalog, report: &mut S
         Ok(())
     })?;
 
-    ids.occupations = repo::occupations::all(conn).await?.into_iter().map(|o| (o.slug, o.id)).collect();
+    ids.occupations = repo::occupations::all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.slug, o.id))
+        .collect();
     crate::transaction!(conn, |tx| {
         for o in &cat.occupations {
             if ids.occupations.contains_key(&o.row.slug) {
@@ -112,19 +132,29 @@ pub async fn load_catalogue(conn: &mut DbConn<'_>, cat: &Catalog, report: &mut S
                     })
                 })
                 .collect();
-            let occ = repo::occupations::create(tx, &o.row.slug, &o.row.title, &o.row.description, &reqs).await?;
+            let occ =
+                repo::occupations::create(tx, &o.row.slug, &o.row.title, &o.row.description, &reqs)
+                    .await?;
             ids.occupations.insert(occ.slug, occ.id);
             report.occupations += 1;
         }
         Ok(())
     })?;
 
-    ids.organizations = repo::organizations::list(conn, None).await?.into_iter().map(|o| (o.slug, o.id)).collect();
+    ids.organizations = repo::organizations::list(conn, None)
+        .await?
+        .into_iter()
+        .map(|o| (o.slug, o.id))
+        .collect();
     for o in &cat.organizations {
         if ids.organizations.contains_key(&o.row.slug) {
             continue;
         }
-        let kind = if o.row.kind == "EMPLOYER" { OrganizationKind::Employer } else { OrganizationKind::Institution };
+        let kind = if o.row.kind == "EMPLOYER" {
+            OrganizationKind::Employer
+        } else {
+            OrganizationKind::Institution
+        };
         let new = repo::organizations::NewOrganization {
             slug: &o.row.slug,
             name: &o.row.name,
@@ -136,7 +166,10 @@ pub async fn load_catalogue(conn: &mut DbConn<'_>, cat: &Catalog, report: &mut S
         report.organizations += 1;
     }
 
-    ids.microcredentials = repo::microcredentials::slugs(conn).await?.into_iter().collect();
+    ids.microcredentials = repo::microcredentials::slugs(conn)
+        .await?
+        .into_iter()
+        .collect();
     crate::transaction!(conn, |tx| {
         for m in &cat.microcredentials {
             if ids.microcredentials.contains_key(&m.row.slug) {
@@ -159,7 +192,9 @@ pub async fn load_catalogue(conn: &mut DbConn<'_>, cat: &Catalog, report: &mut S
                 skills: resolve(Some(&m.row.skills)),
                 prerequisites: resolve(m.row.prerequisites.as_deref()),
             };
-            let Some(&provider) = ids.organizations.get(&m.row.provider) else { continue };
+            let Some(&provider) = ids.organizations.get(&m.row.provider) else {
+                continue;
+            };
             let mc = repo::microcredentials::create(tx, provider, &new).await?;
             ids.microcredentials.insert(m.row.slug.clone(), mc.id);
             report.microcredentials += 1;
@@ -193,10 +228,17 @@ pub fn job_requirements(cat: &Catalog, ids: &Ids, posting: &JobPostingRow) -> Ve
 
 /// Loads the demo jobs: every posting, backdated over the 60 days before
 /// [`demo_epoch`]; one in twenty-five is closed.
-pub async fn load_jobs(conn: &mut DbConn<'_>, cat: &Catalog, ids: &Ids, report: &mut SeedReport) -> DbResult<()> {
+pub async fn load_jobs(
+    conn: &mut DbConn<'_>,
+    cat: &Catalog,
+    ids: &Ids,
+    report: &mut SeedReport,
+) -> DbResult<()> {
     crate::transaction!(conn, |tx| {
         for (i, p) in cat.job_postings.iter().enumerate() {
-            let Some(&employer) = ids.organizations.get(&p.row.employer) else { continue };
+            let Some(&employer) = ids.organizations.get(&p.row.employer) else {
+                continue;
+            };
             let posted_at = demo_epoch() - Duration::hours(((i * 37) % (60 * 24)) as i64);
             if repo::jobs::exists(tx, employer, &p.row.title, posted_at).await? {
                 continue;
@@ -220,15 +262,30 @@ pub async fn load_jobs(conn: &mut DbConn<'_>, cat: &Catalog, ids: &Ids, report: 
 }
 
 /// Provisions the demo subjects of demo_users.csv and the curated demo learner.
-pub async fn load_demo_users(conn: &mut DbConn<'_>, cat: &Catalog, ids: &Ids, report: &mut SeedReport) -> DbResult<()> {
+pub async fn load_demo_users(
+    conn: &mut DbConn<'_>,
+    cat: &Catalog,
+    ids: &Ids,
+    report: &mut SeedReport,
+) -> DbResult<()> {
     for u in &cat.demo_users {
-        if repo::users::find_by_subject(conn, &u.row.subject).await?.is_some() {
+        if repo::users::find_by_subject(conn, &u.row.subject)
+            .await?
+            .is_some()
+        {
             continue;
         }
-        let role: Role = u.row.role.to_uppercase().parse().map_err(|e: repo::UnknownValue| {
-            crate::db::DbError::Invalid(e.to_string())
-        })?;
-        let org = u.row.organization.as_ref().and_then(|o| ids.organizations.get(o).copied());
+        let role: Role = u
+            .row
+            .role
+            .to_uppercase()
+            .parse()
+            .map_err(|e: repo::UnknownValue| crate::db::DbError::Invalid(e.to_string()))?;
+        let org = u
+            .row
+            .organization
+            .as_ref()
+            .and_then(|o| ids.organizations.get(o).copied());
         repo::users::provision(conn, &u.row.subject, role, org).await?;
         report.users += 1;
     }
@@ -244,7 +301,12 @@ pub async fn load_demo_users(conn: &mut DbConn<'_>, cat: &Catalog, ids: &Ids, re
             bio: d.bio.clone(),
             location: d.location.clone(),
             remote_preference: d.remote_preference.parse().unwrap_or(RemotePreference::Any),
-            aspiration_ids: Some(d.aspirations.iter().filter_map(|a| ids.occupations.get(a).copied()).collect()),
+            aspiration_ids: Some(
+                d.aspirations
+                    .iter()
+                    .filter_map(|a| ids.occupations.get(a).copied())
+                    .collect(),
+            ),
         };
         let learner = repo::learners::upsert_profile(tx, user.id, &profile).await?;
         let visibility: Visibility = d.visibility.parse().unwrap_or(Visibility::Private);
@@ -261,16 +323,29 @@ pub async fn load_demo_users(conn: &mut DbConn<'_>, cat: &Catalog, ids: &Ids, re
                 (None, true) => Some(issued_at + Duration::days(365)),
                 (None, false) => None,
             };
-            let microcredential_id = c.microcredential.as_ref().and_then(|m| ids.microcredentials.get(m).copied());
+            let microcredential_id = c
+                .microcredential
+                .as_ref()
+                .and_then(|m| ids.microcredentials.get(m).copied());
             let new = repo::credentials::NewCredential {
                 title: c.title.clone(),
                 issuer: c.issuer.clone(),
                 issued_at,
                 expires_at,
                 status,
-                source: if microcredential_id.is_some() { CredentialSource::Issued } else if status == CredentialStatus::Verified { CredentialSource::Imported } else { CredentialSource::Learner },
+                source: if microcredential_id.is_some() {
+                    CredentialSource::Issued
+                } else if status == CredentialStatus::Verified {
+                    CredentialSource::Imported
+                } else {
+                    CredentialSource::Learner
+                },
                 microcredential_id,
-                skills: c.skills.iter().filter_map(|s| ids.skills.get(&s.skill).map(|&id| (id, s.level))).collect(),
+                skills: c
+                    .skills
+                    .iter()
+                    .filter_map(|s| ids.skills.get(&s.skill).map(|&id| (id, s.level)))
+                    .collect(),
             };
             repo::credentials::add(tx, learner.id, &new).await?;
         }
@@ -304,9 +379,19 @@ pub struct GeneratedLearner {
 /// skills at levels around its requirements, and evidence split between issued
 /// (verified) credentials of microcredentials teaching those skills, credentials the
 /// learner entered (unverified), expired ones and self-assertions.
-pub fn generate_learner(cat: &Catalog, ids: &Ids, mc_by_skill: &HashMap<i64, Vec<usize>>, rng: &mut ChaCha8Rng, subject: String) -> GeneratedLearner {
+pub fn generate_learner(
+    cat: &Catalog,
+    ids: &Ids,
+    mc_by_skill: &HashMap<i64, Vec<usize>>,
+    rng: &mut ChaCha8Rng,
+    subject: String,
+) -> GeneratedLearner {
     let occ = &cat.occupations[rng.random_range(0..cat.occupations.len())].row;
-    let reqs: Vec<_> = cat.occupation_requirements.iter().filter(|r| r.row.occupation == occ.slug).collect();
+    let reqs: Vec<_> = cat
+        .occupation_requirements
+        .iter()
+        .filter(|r| r.row.occupation == occ.slug)
+        .collect();
     let progress: f64 = rng.random_range(0.15..1.0);
     let first = cat.first_names.choose(rng).cloned().unwrap_or_default();
     let last = cat.last_names.choose(rng).cloned().unwrap_or_default();
@@ -316,7 +401,9 @@ pub fn generate_learner(cat: &Catalog, ids: &Ids, mc_by_skill: &HashMap<i64, Vec
         3..=7 => Visibility::Recruiters,
         _ => Visibility::Public,
     };
-    let remote_preference = *RemotePreference::ALL.choose(rng).unwrap_or(&RemotePreference::Any);
+    let remote_preference = *RemotePreference::ALL
+        .choose(rng)
+        .unwrap_or(&RemotePreference::Any);
     let mut held: Vec<(i64, i32, String)> = vec![];
     for r in &reqs {
         if rng.random_bool(progress) {
@@ -337,7 +424,13 @@ pub fn generate_learner(cat: &Catalog, ids: &Ids, mc_by_skill: &HashMap<i64, Vec
         let roll = rng.random_range(0..100);
         let issued_at = epoch - Duration::days(rng.random_range(30..1500));
         let expired = rng.random_range(0..100) < 12;
-        let expires_at = expired.then(|| issued_at + Duration::days(rng.random_range(180..700).min((epoch - issued_at).num_days().max(2) - 1)));
+        let expires_at = expired.then(|| {
+            issued_at
+                + Duration::days(
+                    rng.random_range(180..700)
+                        .min((epoch - issued_at).num_days().max(2) - 1),
+                )
+        });
         match (roll, mc_by_skill.get(skill)) {
             (0..=44, Some(mcs)) if !mcs.is_empty() => {
                 let m = &cat.microcredentials[mcs[rng.random_range(0..mcs.len())]].row;
@@ -349,13 +442,22 @@ pub fn generate_learner(cat: &Catalog, ids: &Ids, mc_by_skill: &HashMap<i64, Vec
                 for (s, _) in &skills {
                     covered.insert(*s);
                 }
-                let provider = cat.organizations.iter().find(|o| o.row.slug == m.provider).map(|o| o.row.name.clone()).unwrap_or_default();
+                let provider = cat
+                    .organizations
+                    .iter()
+                    .find(|o| o.row.slug == m.provider)
+                    .map(|o| o.row.name.clone())
+                    .unwrap_or_default();
                 credentials.push(repo::credentials::NewCredential {
                     title: m.title.clone(),
                     issuer: provider,
                     issued_at,
                     expires_at,
-                    status: if rng.random_range(0..100) < 2 { CredentialStatus::Revoked } else { CredentialStatus::Verified },
+                    status: if rng.random_range(0..100) < 2 {
+                        CredentialStatus::Revoked
+                    } else {
+                        CredentialStatus::Verified
+                    },
                     source: CredentialSource::Issued,
                     microcredential_id: ids.microcredentials.get(&m.slug).copied(),
                     skills,
@@ -363,11 +465,22 @@ pub fn generate_learner(cat: &Catalog, ids: &Ids, mc_by_skill: &HashMap<i64, Vec
             }
             (0..=69, _) => {
                 covered.insert(*skill);
-                let name = cat.skills.iter().find(|s| ids.skills.get(&s.row.slug) == Some(skill)).map(|s| s.row.name.clone()).unwrap_or_default();
-                let issuer = ["Open Skills Exchange", "Previous employer", "Community workshop", "Online course", "Professional association"]
-                    .choose(rng)
-                    .copied()
-                    .unwrap_or("Online course");
+                let name = cat
+                    .skills
+                    .iter()
+                    .find(|s| ids.skills.get(&s.row.slug) == Some(skill))
+                    .map(|s| s.row.name.clone())
+                    .unwrap_or_default();
+                let issuer = [
+                    "Open Skills Exchange",
+                    "Previous employer",
+                    "Community workshop",
+                    "Online course",
+                    "Professional association",
+                ]
+                .choose(rng)
+                .copied()
+                .unwrap_or("Online course");
                 credentials.push(repo::credentials::NewCredential {
                     title: format!("{name} certificate"),
                     issuer: issuer.to_owned(),
@@ -385,13 +498,32 @@ pub fn generate_learner(cat: &Catalog, ids: &Ids, mc_by_skill: &HashMap<i64, Vec
             }
         }
     }
-    let top: Vec<&str> = held.iter().take(3).map(|(_, _, slug)| slug.as_str()).collect();
+    let top: Vec<&str> = held
+        .iter()
+        .take(3)
+        .map(|(_, _, slug)| slug.as_str())
+        .collect();
     let skill_names: Vec<String> = top
         .iter()
-        .filter_map(|slug| cat.skills.iter().find(|s| s.row.slug == *slug).map(|s| s.row.name.clone()))
+        .filter_map(|slug| {
+            cat.skills
+                .iter()
+                .find(|s| s.row.slug == *slug)
+                .map(|s| s.row.name.clone())
+        })
         .collect();
-    let headline = if progress < 0.5 { format!("Aspiring {}", occ.title) } else { format!("{} | {}", occ.title, skill_names.join(", ")) };
-    let bio = (!skill_names.is_empty()).then(|| format!("I work with {} and I am building towards a role as {}.", skill_names.join(", "), occ.title.to_lowercase()));
+    let headline = if progress < 0.5 {
+        format!("Aspiring {}", occ.title)
+    } else {
+        format!("{} | {}", occ.title, skill_names.join(", "))
+    };
+    let bio = (!skill_names.is_empty()).then(|| {
+        format!(
+            "I work with {} and I am building towards a role as {}.",
+            skill_names.join(", "),
+            occ.title.to_lowercase()
+        )
+    });
     let mut aspirations = vec![ids.occupations.get(&occ.slug).copied().unwrap_or_default()];
     if rng.random_bool(0.3)
         && let Some(other) = cat.occupations.choose(rng)
@@ -431,7 +563,10 @@ pub fn microcredentials_by_skill(cat: &Catalog, ids: &Ids) -> HashMap<i64, Vec<u
 /// Writes one generated learner (user, profile, visibility, credentials, skills) in one
 /// transaction; skipped when the subject exists.
 pub async fn write_learner(conn: &mut DbConn<'_>, g: &GeneratedLearner) -> DbResult<bool> {
-    if repo::users::find_by_subject(conn, &g.subject).await?.is_some() {
+    if repo::users::find_by_subject(conn, &g.subject)
+        .await?
+        .is_some()
+    {
         return Ok(false);
     }
     crate::transaction!(conn, |tx| {
@@ -461,7 +596,13 @@ pub async fn load_demo(conn: &mut DbConn<'_>, cat: &Catalog) -> DbResult<SeedRep
     let mc_by_skill = microcredentials_by_skill(cat, &ids);
     let mut rng = ChaCha8Rng::seed_from_u64(DEMO_SEED);
     for i in 0..DEMO_LEARNERS {
-        let g = generate_learner(cat, &ids, &mc_by_skill, &mut rng, format!("demo-learner-{:04}", i + 1));
+        let g = generate_learner(
+            cat,
+            &ids,
+            &mc_by_skill,
+            &mut rng,
+            format!("demo-learner-{:04}", i + 1),
+        );
         if write_learner(conn, &g).await? {
             report.users += 1;
             report.learners += 1;

@@ -22,7 +22,11 @@ pub struct SeedError {
 }
 
 fn err(file: &str, line: u64, message: impl Into<String>) -> SeedError {
-    SeedError { file: file.to_owned(), line, message: message.into() }
+    SeedError {
+        file: file.to_owned(),
+        line,
+        message: message.into(),
+    }
 }
 
 /// The raw text of every seed file.
@@ -69,7 +73,12 @@ const EMBEDDED: &[(&str, &str)] = embedded!(
 impl SeedSources {
     /// The files compiled into this binary.
     pub fn embedded() -> Self {
-        SeedSources { files: EMBEDDED.iter().map(|(n, t)| (*n, (*t).to_owned())).collect() }
+        SeedSources {
+            files: EMBEDDED
+                .iter()
+                .map(|(n, t)| (*n, (*t).to_owned()))
+                .collect(),
+        }
     }
 
     /// The files of a directory.
@@ -91,7 +100,10 @@ impl SeedSources {
     }
 
     fn text(&self, name: &'static str) -> Result<&str, SeedError> {
-        self.files.get(name).map(String::as_str).ok_or_else(|| err(name, 0, "missing"))
+        self.files
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| err(name, 0, "missing"))
     }
 }
 
@@ -104,15 +116,31 @@ pub struct Lined<T> {
     pub row: T,
 }
 
-fn parse_csv<T: for<'de> Deserialize<'de>>(src: &SeedSources, name: &'static str) -> Result<Vec<Lined<T>>, SeedError> {
+fn parse_csv<T: for<'de> Deserialize<'de>>(
+    src: &SeedSources,
+    name: &'static str,
+) -> Result<Vec<Lined<T>>, SeedError> {
     let text = src.text(name)?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| err(name, 1, e.to_string()))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| err(name, 1, e.to_string()))?
+        .clone();
     let mut out = vec![];
     for record in reader.records() {
-        let record = record.map_err(|e| err(name, e.position().map(|p| p.line()).unwrap_or(0), e.to_string()))?;
+        let record = record.map_err(|e| {
+            err(
+                name,
+                e.position().map(|p| p.line()).unwrap_or(0),
+                e.to_string(),
+            )
+        })?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let row: T = record.deserialize(Some(&headers)).map_err(|e| err(name, line, e.to_string()))?;
+        let row: T = record
+            .deserialize(Some(&headers))
+            .map_err(|e| err(name, line, e.to_string()))?;
         out.push(Lined { line, row });
     }
     Ok(out)
@@ -298,7 +326,12 @@ pub struct DemoSkillLevel {
 
 /// Splits a `|`-separated list, trimming and dropping empty items.
 pub fn split_list(s: Option<&str>) -> Vec<String> {
-    s.unwrap_or("").split('|').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    s.unwrap_or("")
+        .split('|')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Parses `slug:level|slug:level`.
@@ -306,8 +339,13 @@ pub fn parse_skill_levels(s: Option<&str>) -> Result<Vec<(String, i32)>, String>
     split_list(s)
         .into_iter()
         .map(|item| {
-            let (slug, level) = item.rsplit_once(':').ok_or_else(|| format!("{item:?} is not skill:level"))?;
-            let level: i32 = level.trim().parse().map_err(|_| format!("{item:?}: level is not a number"))?;
+            let (slug, level) = item
+                .rsplit_once(':')
+                .ok_or_else(|| format!("{item:?} is not skill:level"))?;
+            let level: i32 = level
+                .trim()
+                .parse()
+                .map_err(|_| format!("{item:?}: level is not a number"))?;
             if !(1..=5).contains(&level) {
                 return Err(format!("{item:?}: level outside 1..5"));
             }
@@ -405,14 +443,26 @@ impl Catalog {
             if let Some(p) = &s.row.parent
                 && !skill_slugs.contains(p.as_str())
             {
-                return Err(err(f, s.line, format!("parent {p:?} is unknown or listed after its child")));
+                return Err(err(
+                    f,
+                    s.line,
+                    format!("parent {p:?} is unknown or listed after its child"),
+                ));
             }
         }
-        let occupations: HashSet<&str> = self.occupations.iter().map(|o| o.row.slug.as_str()).collect();
+        let occupations: HashSet<&str> = self
+            .occupations
+            .iter()
+            .map(|o| o.row.slug.as_str())
+            .collect();
         for r in &self.occupation_requirements {
             let f = "occupation_requirements.csv";
             if !occupations.contains(r.row.occupation.as_str()) {
-                return Err(err(f, r.line, format!("unknown occupation {:?}", r.row.occupation)));
+                return Err(err(
+                    f,
+                    r.line,
+                    format!("unknown occupation {:?}", r.row.occupation),
+                ));
             }
             if !skill_slugs.contains(r.row.skill.as_str()) {
                 return Err(err(f, r.line, format!("unknown skill {:?}", r.row.skill)));
@@ -428,7 +478,11 @@ impl Catalog {
         for o in &self.organizations {
             let f = "organizations.csv";
             if o.row.kind != "EMPLOYER" && o.row.kind != "INSTITUTION" {
-                return Err(err(f, o.line, format!("kind {:?} is not EMPLOYER or INSTITUTION", o.row.kind)));
+                return Err(err(
+                    f,
+                    o.line,
+                    format!("kind {:?} is not EMPLOYER or INSTITUTION", o.row.kind),
+                ));
             }
             for h in split_list(o.row.hires.as_deref()) {
                 if !occupations.contains(h.as_str()) {
@@ -439,15 +493,16 @@ impl Catalog {
                 return Err(err(f, o.line, format!("duplicate slug {:?}", o.row.slug)));
             }
         }
-        let check_levels = |f: &str, line: u64, s: Option<&str>| -> Result<Vec<(String, i32)>, SeedError> {
-            let v = parse_skill_levels(s).map_err(|m| err(f, line, m))?;
-            for (slug, _) in &v {
-                if !skill_slugs.contains(slug.as_str()) {
-                    return Err(err(f, line, format!("unknown skill {slug:?}")));
+        let check_levels =
+            |f: &str, line: u64, s: Option<&str>| -> Result<Vec<(String, i32)>, SeedError> {
+                let v = parse_skill_levels(s).map_err(|m| err(f, line, m))?;
+                for (slug, _) in &v {
+                    if !skill_slugs.contains(slug.as_str()) {
+                        return Err(err(f, line, format!("unknown skill {slug:?}")));
+                    }
                 }
-            }
-            Ok(v)
-        };
+                Ok(v)
+            };
         let mut mc_slugs = HashSet::new();
         for m in &self.microcredentials {
             let f = "microcredentials.csv";
@@ -456,7 +511,13 @@ impl Catalog {
             }
             match orgs.get(m.row.provider.as_str()) {
                 Some(o) if o.kind == "INSTITUTION" => {}
-                _ => return Err(err(f, m.line, format!("provider {:?} is not an institution", m.row.provider))),
+                _ => {
+                    return Err(err(
+                        f,
+                        m.line,
+                        format!("provider {:?} is not an institution", m.row.provider),
+                    ));
+                }
             }
             if !(m.row.hours > 0.0) || m.row.cost_cents < 0 {
                 return Err(err(f, m.line, "hours must be > 0 and cost_cents >= 0"));
@@ -470,18 +531,41 @@ impl Catalog {
             let f = "job_postings.csv";
             match orgs.get(j.row.employer.as_str()) {
                 Some(o) if o.kind == "EMPLOYER" => {}
-                _ => return Err(err(f, j.line, format!("employer {:?} is not an employer", j.row.employer))),
+                _ => {
+                    return Err(err(
+                        f,
+                        j.line,
+                        format!("employer {:?} is not an employer", j.row.employer),
+                    ));
+                }
             }
             if !occupations.contains(j.row.occupation.as_str()) {
-                return Err(err(f, j.line, format!("unknown occupation {:?}", j.row.occupation)));
+                return Err(err(
+                    f,
+                    j.line,
+                    format!("unknown occupation {:?}", j.row.occupation),
+                ));
             }
-            if !matches!(j.row.seniority.as_str(), "junior" | "mid" | "senior" | "lead") {
-                return Err(err(f, j.line, format!("seniority {:?} is not junior, mid, senior or lead", j.row.seniority)));
+            if !matches!(
+                j.row.seniority.as_str(),
+                "junior" | "mid" | "senior" | "lead"
+            ) {
+                return Err(err(
+                    f,
+                    j.line,
+                    format!(
+                        "seniority {:?} is not junior, mid, senior or lead",
+                        j.row.seniority
+                    ),
+                ));
             }
         }
         for u in &self.demo_users {
             let f = "demo_users.csv";
-            if !matches!(u.row.role.as_str(), "learner" | "recruiter" | "institution" | "admin") {
+            if !matches!(
+                u.row.role.as_str(),
+                "learner" | "recruiter" | "institution" | "admin"
+            ) {
                 return Err(err(f, u.line, format!("role {:?}", u.row.role)));
             }
             if let Some(o) = &u.row.organization
@@ -497,9 +581,17 @@ impl Catalog {
                 return Err(err(f, 0, format!("unknown occupation {a:?}")));
             }
         }
-        for s in d.self_asserted.iter().chain(d.credentials.iter().flat_map(|c| c.skills.iter())) {
+        for s in d
+            .self_asserted
+            .iter()
+            .chain(d.credentials.iter().flat_map(|c| c.skills.iter()))
+        {
             if !skill_slugs.contains(s.skill.as_str()) || !(1..=5).contains(&s.level) {
-                return Err(err(f, 0, format!("bad skill {:?} at level {}", s.skill, s.level)));
+                return Err(err(
+                    f,
+                    0,
+                    format!("bad skill {:?} at level {}", s.skill, s.level),
+                ));
             }
         }
         for c in &d.credentials {

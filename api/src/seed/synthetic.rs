@@ -20,8 +20,8 @@ use rand_chacha::ChaCha8Rng;
 use super::demo::{Ids, demo_epoch};
 use super::files::Catalog;
 use crate::db::schema::{
-    credential_skills, credentials, job_requirements, jobs, learner_skills, learners, microcredential_prerequisites,
-    microcredential_skills, microcredentials, outbox, users,
+    credential_skills, credentials, job_requirements, jobs, learner_skills, learners,
+    microcredential_prerequisites, microcredential_skills, microcredentials, outbox, users,
 };
 use crate::db::{Db, DbConn, DbError, DbResult};
 use crate::repo::{self, EntityKind, Operation, now};
@@ -202,7 +202,10 @@ macro_rules! insert_batch {
 async fn write_batch(db: &Db, batch: Batch) -> DbResult<()> {
     match db {
         Db::Pg(pool) => {
-            let mut c = pool.get().await.map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let mut c = pool
+                .get()
+                .await
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
             use diesel_async::{AsyncConnection, RunQueryDsl};
             c.transaction::<_, DbError, _>(async |c| {
                 diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
@@ -215,7 +218,10 @@ async fn write_batch(db: &Db, batch: Batch) -> DbResult<()> {
             .await
         }
         Db::Sqlite(pool) => {
-            let mut c = pool.get().await.map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let mut c = pool
+                .get()
+                .await
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
             c.spawn_blocking(move |c| {
                 use diesel::RunQueryDsl;
                 use diesel::connection::Connection;
@@ -234,7 +240,10 @@ async fn write_batch(db: &Db, batch: Batch) -> DbResult<()> {
 async fn bump_sequences(db: &Db) -> DbResult<()> {
     if let Db::Pg(pool) = db {
         use diesel_async::RunQueryDsl;
-        let mut c = pool.get().await.map_err(|e| DbError::Unavailable(e.to_string()))?;
+        let mut c = pool
+            .get()
+            .await
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
         for (table, col) in [
             ("users", "id"),
             ("learners", "id"),
@@ -268,7 +277,8 @@ async fn next_ids(conn: &mut DbConn<'_>) -> DbResult<NextIds> {
     use diesel_async::RunQueryDsl;
     macro_rules! next {
         ($t:ident, $col:ident) => {{
-            let m: Option<i64> = crate::with_conn!(conn, |c| $t::table.select(max($t::$col)).first(c).await)?;
+            let m: Option<i64> =
+                crate::with_conn!(conn, |c| $t::table.select(max($t::$col)).first(c).await)?;
             m.unwrap_or(0) + 1
         }};
     }
@@ -296,7 +306,9 @@ fn zipf(n: usize, s: f64) -> Vec<f64> {
 fn draw(rng: &mut ChaCha8Rng, cumulative: &[f64]) -> usize {
     let total = cumulative.last().copied().unwrap_or(1.0);
     let x = rng.random_range(0.0..total);
-    cumulative.partition_point(|&c| c <= x).min(cumulative.len().saturating_sub(1))
+    cumulative
+        .partition_point(|&c| c <= x)
+        .min(cumulative.len().saturating_sub(1))
 }
 
 struct Model<'a> {
@@ -321,7 +333,11 @@ impl<'a> Model<'a> {
                 cat.occupation_requirements
                     .iter()
                     .filter(|r| r.row.occupation == o.row.slug)
-                    .filter_map(|r| ids.skills.get(&r.row.skill).map(|&id| (id, r.row.min_level, r.row.required)))
+                    .filter_map(|r| {
+                        ids.skills
+                            .get(&r.row.skill)
+                            .map(|&id| (id, r.row.min_level, r.row.required))
+                    })
                     .collect()
             })
             .collect();
@@ -334,13 +350,21 @@ impl<'a> Model<'a> {
         let skill_names = cat
             .skills
             .iter()
-            .filter_map(|s| ids.skills.get(&s.row.slug).map(|&id| (id, s.row.name.clone())))
+            .filter_map(|s| {
+                ids.skills
+                    .get(&s.row.slug)
+                    .map(|&id| (id, s.row.name.clone()))
+            })
             .collect();
         let institutions = cat
             .organizations
             .iter()
             .filter(|o| o.row.kind == "INSTITUTION")
-            .filter_map(|o| ids.organizations.get(&o.row.slug).map(|&id| (id, o.row.name.clone())))
+            .filter_map(|o| {
+                ids.organizations
+                    .get(&o.row.slug)
+                    .map(|&id| (id, o.row.name.clone()))
+            })
             .collect();
         let employers = cat
             .organizations
@@ -362,7 +386,10 @@ impl<'a> Model<'a> {
     }
 
     fn name(&self, skill: i64) -> &str {
-        self.skill_names.get(&skill).map(String::as_str).unwrap_or("skill")
+        self.skill_names
+            .get(&skill)
+            .map(String::as_str)
+            .unwrap_or("skill")
     }
 }
 
@@ -389,7 +416,12 @@ fn learner_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usi
     let (user_id, learner_id) = (n.user, n.learner);
     n.user += 1;
     n.learner += 1;
-    b.users.push(UserRow { id: user_id, subject: format!("synthetic-{seed}-{index:07}", seed = m.seed), role: "LEARNER", created_at: t });
+    b.users.push(UserRow {
+        id: user_id,
+        subject: format!("synthetic-{seed}-{index:07}", seed = m.seed),
+        role: "LEARNER",
+        created_at: t,
+    });
     let first = m.cat.first_names.choose(rng).cloned().unwrap_or_default();
     let last = m.cat.last_names.choose(rng).cloned().unwrap_or_default();
     let visibility = match rng.random_range(0..10) {
@@ -401,10 +433,20 @@ fn learner_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usi
         id: learner_id,
         user_id,
         display_name: format!("{first} {last}"),
-        headline: Some(format!("{} | {}", occ_row.title, held.iter().take(3).map(|(s, _)| m.name(*s)).collect::<Vec<_>>().join(", "))),
+        headline: Some(format!(
+            "{} | {}",
+            occ_row.title,
+            held.iter()
+                .take(3)
+                .map(|(s, _)| m.name(*s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
         bio: None,
         location: m.cat.locations.choose(rng).cloned(),
-        remote_preference: *["REMOTE", "HYBRID", "ONSITE", "ANY"].choose(rng).unwrap_or(&"ANY"),
+        remote_preference: *["REMOTE", "HYBRID", "ONSITE", "ANY"]
+            .choose(rng)
+            .unwrap_or(&"ANY"),
         visibility,
         created_at: t,
         updated_at: t,
@@ -415,7 +457,12 @@ fn learner_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usi
         let roll = rng.random_range(0..100);
         if roll < 35 {
             let (skill, level) = held[i];
-            b.learner_skills.push(LearnerSkillRow { learner_id, skill_id: skill, level, updated_at: t });
+            b.learner_skills.push(LearnerSkillRow {
+                learner_id,
+                skill_id: skill,
+                level,
+                updated_at: t,
+            });
             i += 1;
             continue;
         }
@@ -424,9 +471,14 @@ fn learner_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usi
         i += take;
         let verified = roll < 75;
         let issued_at = epoch - Duration::days(rng.random_range(30..1500));
-        let expires_at = (rng.random_range(0..100) < 10).then(|| issued_at + Duration::days(rng.random_range(20..29)));
+        let expires_at = (rng.random_range(0..100) < 10)
+            .then(|| issued_at + Duration::days(rng.random_range(20..29)));
         let (issuer, source, status) = if verified {
-            let inst = m.institutions.choose(rng).map(|(_, n)| n.clone()).unwrap_or_default();
+            let inst = m
+                .institutions
+                .choose(rng)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
             (inst, "IMPORTED", "VERIFIED")
         } else {
             ("Self-reported".to_owned(), "LEARNER", "UNVERIFIED")
@@ -446,10 +498,20 @@ fn learner_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usi
             created_at: t,
         });
         for &(skill, level) in group {
-            b.credential_skills.push(CredentialSkillRow { credential_id: cid, skill_id: skill, level });
+            b.credential_skills.push(CredentialSkillRow {
+                credential_id: cid,
+                skill_id: skill,
+                level,
+            });
         }
     }
-    b.outbox.push(OutboxRow { seq: n.seq, entity_kind: EntityKind::Learner.as_str(), entity_id: learner_id, operation: Operation::Upsert.as_str(), created_at: t });
+    b.outbox.push(OutboxRow {
+        seq: n.seq,
+        entity_kind: EntityKind::Learner.as_str(),
+        entity_id: learner_id,
+        operation: Operation::Upsert.as_str(),
+        created_at: t,
+    });
     n.seq += 1;
 }
 
@@ -457,7 +519,15 @@ fn job_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b: &mut Batch)
     let t = now();
     let occ = draw(rng, &m.occupation_cdf);
     let occ_row = &m.cat.occupations[occ].row;
-    let (prefix, shift) = *[("Junior ", -1), ("", 0), ("", 0), ("Senior ", 1), ("Lead ", 1)].choose(rng).unwrap_or(&("", 0));
+    let (prefix, shift) = *[
+        ("Junior ", -1),
+        ("", 0),
+        ("", 0),
+        ("Senior ", 1),
+        ("Lead ", 1),
+    ]
+    .choose(rng)
+    .unwrap_or(&("", 0));
     let id = n.job;
     n.job += 1;
     let reqs = &m.occupation_skills[occ];
@@ -466,10 +536,19 @@ fn job_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b: &mut Batch)
         id,
         employer_id: m.employers.choose(rng).copied().unwrap_or_default(),
         title: format!("{prefix}{}", occ_row.title),
-        description: format!("We are hiring a {}{}. You will work with {}.", prefix.to_lowercase(), occ_row.title.to_lowercase(), names.join(", ")),
+        description: format!(
+            "We are hiring a {}{}. You will work with {}.",
+            prefix.to_lowercase(),
+            occ_row.title.to_lowercase(),
+            names.join(", ")
+        ),
         location: m.cat.locations.choose(rng).cloned(),
         remote: rng.random_bool(0.4),
-        status: if rng.random_range(0..100) < 95 { "OPEN" } else { "CLOSED" },
+        status: if rng.random_range(0..100) < 95 {
+            "OPEN"
+        } else {
+            "CLOSED"
+        },
         posted_at: demo_epoch() - Duration::hours(rng.random_range(0..24 * 90)),
         updated_at: t,
     });
@@ -484,7 +563,13 @@ fn job_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b: &mut Batch)
             });
         }
     }
-    b.outbox.push(OutboxRow { seq: n.seq, entity_kind: EntityKind::Job.as_str(), entity_id: id, operation: Operation::Upsert.as_str(), created_at: t });
+    b.outbox.push(OutboxRow {
+        seq: n.seq,
+        entity_kind: EntityKind::Job.as_str(),
+        entity_id: id,
+        operation: Operation::Upsert.as_str(),
+        created_at: t,
+    });
     n.seq += 1;
 }
 
@@ -499,7 +584,10 @@ fn microcredential_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b:
     n.microcredential += 1;
     let take = rng.random_range(1..=3usize).min(reqs.len());
     let start = rng.random_range(0..reqs.len());
-    let mut taught: Vec<(i64, i32)> = (0..take).map(|k| reqs[(start + k) % reqs.len()]).map(|(s, l, _)| (s, (l + rng.random_range(-1..=1)).clamp(1, 5))).collect();
+    let mut taught: Vec<(i64, i32)> = (0..take)
+        .map(|k| reqs[(start + k) % reqs.len()])
+        .map(|(s, l, _)| (s, (l + rng.random_range(-1..=1)).clamp(1, 5)))
+        .collect();
     taught.dedup_by_key(|(s, _)| *s);
     let (provider, _) = m.institutions.choose(rng).cloned().unwrap_or_default();
     let level_word = ["Foundations of", "Applied", "Advanced"][rng.random_range(0..3)];
@@ -508,7 +596,14 @@ fn microcredential_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b:
         slug: None,
         provider_id: provider,
         title: format!("{level_word} {}", m.name(taught[0].0)),
-        description: format!("Teaches {}.", taught.iter().map(|(s, l)| format!("{} (level {l})", m.name(*s))).collect::<Vec<_>>().join(", ")),
+        description: format!(
+            "Teaches {}.",
+            taught
+                .iter()
+                .map(|(s, l)| format!("{} (level {l})", m.name(*s)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         hours: f64::from(rng.random_range(4..=120u32)),
         cost_cents: rng.random_range(0..=150_000i64) / 100 * 100,
         currency: "USD",
@@ -517,15 +612,29 @@ fn microcredential_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b:
         updated_at: t,
     });
     for &(skill, level) in &taught {
-        b.taught.push(TaughtRow { microcredential_id: id, skill_id: skill, level });
+        b.taught.push(TaughtRow {
+            microcredential_id: id,
+            skill_id: skill,
+            level,
+        });
     }
     if rng.random_bool(0.4) {
         let (skill, level, _) = reqs[rng.random_range(0..reqs.len())];
         if !taught.iter().any(|(s, _)| *s == skill) {
-            b.prerequisites.push(PrerequisiteRow { microcredential_id: id, skill_id: skill, level: (level - 1).clamp(1, 3) });
+            b.prerequisites.push(PrerequisiteRow {
+                microcredential_id: id,
+                skill_id: skill,
+                level: (level - 1).clamp(1, 3),
+            });
         }
     }
-    b.outbox.push(OutboxRow { seq: n.seq, entity_kind: EntityKind::Microcredential.as_str(), entity_id: id, operation: Operation::Upsert.as_str(), created_at: t });
+    b.outbox.push(OutboxRow {
+        seq: n.seq,
+        entity_kind: EntityKind::Microcredential.as_str(),
+        entity_id: id,
+        operation: Operation::Upsert.as_str(),
+        created_at: t,
+    });
     n.seq += 1;
 }
 
@@ -545,7 +654,12 @@ pub struct SyntheticReport {
 /// Generates and writes the synthetic population. The catalogue (taxonomy,
 /// occupations, organizations) is loaded first if absent. `progress` is called after
 /// each batch with the number of entities written so far.
-pub async fn load_synthetic(db: &Db, cat: &Catalog, spec: SyntheticSpec, mut progress: impl FnMut(usize)) -> DbResult<SyntheticReport> {
+pub async fn load_synthetic(
+    db: &Db,
+    cat: &Catalog,
+    spec: SyntheticSpec,
+    mut progress: impl FnMut(usize),
+) -> DbResult<SyntheticReport> {
     let mut report = super::SeedReport::default();
     let ids = {
         let mut p = db.conn().await?;
@@ -566,14 +680,24 @@ pub async fn load_synthetic(db: &Db, cat: &Catalog, spec: SyntheticSpec, mut pro
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let model = Model::new(spec.seed, cat, &ids, &mut rng);
     if model.employers.is_empty() || model.institutions.is_empty() {
-        return Err(DbError::Invalid("the catalogue has no employers or institutions".into()));
+        return Err(DbError::Invalid(
+            "the catalogue has no employers or institutions".into(),
+        ));
     }
     let mut out = SyntheticReport::default();
     let mut done = 0;
     let write = async |batch: Batch, out: &mut SyntheticReport| -> DbResult<()> {
-        out.rows += batch.users.len() + batch.learners.len() + batch.learner_skills.len() + batch.credentials.len()
-            + batch.credential_skills.len() + batch.jobs.len() + batch.job_requirements.len()
-            + batch.microcredentials.len() + batch.taught.len() + batch.prerequisites.len() + batch.outbox.len();
+        out.rows += batch.users.len()
+            + batch.learners.len()
+            + batch.learner_skills.len()
+            + batch.credentials.len()
+            + batch.credential_skills.len()
+            + batch.jobs.len()
+            + batch.job_requirements.len()
+            + batch.microcredentials.len()
+            + batch.taught.len()
+            + batch.prerequisites.len()
+            + batch.outbox.len();
         write_batch(db, batch).await
     };
     let mut batch = Batch::default();

@@ -33,7 +33,10 @@ pub struct Readiness {
 
 impl Default for Readiness {
     fn default() -> Self {
-        Readiness { migrated: AtomicBool::new(false), index: AtomicU8::new(IndexState::Building as u8) }
+        Readiness {
+            migrated: AtomicBool::new(false),
+            index: AtomicU8::new(IndexState::Building as u8),
+        }
     }
 }
 
@@ -85,7 +88,14 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_js
         "index": match index { IndexState::Ready => "ready", IndexState::Building => "building", IndexState::Failed => "failed" },
         "backend": format!("{:?}", state.db.backend()).to_lowercase(),
     });
-    (if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
 }
 
 async fn ping(state: &AppState) -> crate::db::DbResult<()> {

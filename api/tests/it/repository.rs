@@ -2,16 +2,23 @@
 
 use talent_api::db::{Backend, DbConn, DbError, migrations};
 use talent_api::repo::occupations::Requirement;
-use talent_api::repo::{self, EntityKind, Operation, OrganizationKind, PageRequest, Role, Visibility};
+use talent_api::repo::{
+    self, EntityKind, Operation, OrganizationKind, PageRequest, Role, Visibility,
+};
 use talent_api::testing::TestDb;
-
-mod repository_model;
 
 async fn skill(conn: &mut DbConn<'_>, slug: &str, parent: Option<i64>, aliases: &[&str]) -> i64 {
     let aliases: Vec<String> = aliases.iter().map(|s| s.to_string()).collect();
     repo::skills::create(
         conn,
-        &repo::skills::NewSkill { slug, name: slug, category: "software", parent_id: parent, ambiguous: false, aliases: &aliases },
+        &repo::skills::NewSkill {
+            slug,
+            name: slug,
+            category: "software",
+            parent_id: parent,
+            ambiguous: false,
+            aliases: &aliases,
+        },
     )
     .await
     .expect("create skill")
@@ -19,14 +26,24 @@ async fn skill(conn: &mut DbConn<'_>, slug: &str, parent: Option<i64>, aliases: 
 }
 
 async fn org(conn: &mut DbConn<'_>, slug: &str, kind: OrganizationKind) -> i64 {
-    repo::organizations::create(conn, &repo::organizations::NewOrganization { slug, name: slug, kind, location: None })
-        .await
-        .expect("create org")
-        .id
+    repo::organizations::create(
+        conn,
+        &repo::organizations::NewOrganization {
+            slug,
+            name: slug,
+            kind,
+            location: None,
+        },
+    )
+    .await
+    .expect("create org")
+    .id
 }
 
 async fn learner(conn: &mut DbConn<'_>, subject: &str) -> i64 {
-    let user = repo::users::provision(conn, subject, Role::Learner, None).await.expect("provision");
+    let user = repo::users::provision(conn, subject, Role::Learner, None)
+        .await
+        .expect("provision");
     let profile = repo::learners::Profile {
         display_name: subject.to_owned(),
         headline: None,
@@ -35,16 +52,26 @@ async fn learner(conn: &mut DbConn<'_>, subject: &str) -> i64 {
         remote_preference: repo::RemotePreference::Any,
         aspiration_ids: None,
     };
-    repo::learners::upsert_profile(conn, user.id, &profile).await.expect("profile").id
+    repo::learners::upsert_profile(conn, user.id, &profile)
+        .await
+        .expect("profile")
+        .id
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn migrations_go_up_down_and_up_again() {
     for t in TestDb::all().await {
         let reverted = migrations::revert_all(&t.db).await.expect("revert");
-        assert!(!reverted.is_empty(), "{:?}: nothing reverted", t.db.backend());
+        assert!(
+            !reverted.is_empty(),
+            "{:?}: nothing reverted",
+            t.db.backend()
+        );
         assert!(migrations::has_pending(&t.db).await.expect("pending"));
-        let applied = migrations::run_pending(&t.db).await.expect("re-apply").applied;
+        let applied = migrations::run_pending(&t.db)
+            .await
+            .expect("re-apply")
+            .applied;
         assert_eq!(applied, reverted.iter().rev().cloned().collect::<Vec<_>>());
         assert!(!migrations::has_pending(&t.db).await.expect("pending"));
         // The schema works after the round trip.
@@ -59,12 +86,21 @@ async fn users_are_provisioned_once_and_keep_their_role() {
         let mut p = t.db.conn().await.expect("conn");
         let c = &mut p.conn();
         let o = org(c, "acme", OrganizationKind::Employer).await;
-        let a = repo::users::provision(c, "sub-1", Role::Recruiter, Some(o)).await.expect("first");
-        let b = repo::users::provision(c, "sub-1", Role::Admin, None).await.expect("second");
-        assert_eq!(a, b, "a second sight of the subject must not change the user");
+        let a = repo::users::provision(c, "sub-1", Role::Recruiter, Some(o))
+            .await
+            .expect("first");
+        let b = repo::users::provision(c, "sub-1", Role::Admin, None)
+            .await
+            .expect("second");
+        assert_eq!(
+            a, b,
+            "a second sight of the subject must not change the user"
+        );
         assert_eq!(b.role, Role::Recruiter);
         // A recruiter without an organization violates the schema's CHECK.
-        let err = repo::users::provision(c, "sub-2", Role::Recruiter, None).await.unwrap_err();
+        let err = repo::users::provision(c, "sub-2", Role::Recruiter, None)
+            .await
+            .unwrap_err();
         assert!(matches!(err, DbError::Invalid(_)), "{err:?}");
     }
 }
@@ -80,26 +116,57 @@ async fn skills_search_by_name_slug_and_alias_with_pages() {
         skill(c, "mysql", Some(sql), &[]).await;
         skill(c, "100%_literal", None, &[]).await;
 
-        let hits = repo::skills::search(c, Some("POSTGRES"), &PageRequest::first(10)).await.expect("search");
-        assert_eq!(hits.items.iter().map(|s| s.id).collect::<Vec<_>>(), vec![pg]);
-        let hits = repo::skills::search(c, Some("query lang"), &PageRequest::first(10)).await.expect("alias");
-        assert_eq!(hits.items.iter().map(|s| s.id).collect::<Vec<_>>(), vec![sql]);
+        let hits = repo::skills::search(c, Some("POSTGRES"), &PageRequest::first(10))
+            .await
+            .expect("search");
+        assert_eq!(
+            hits.items.iter().map(|s| s.id).collect::<Vec<_>>(),
+            vec![pg]
+        );
+        let hits = repo::skills::search(c, Some("query lang"), &PageRequest::first(10))
+            .await
+            .expect("alias");
+        assert_eq!(
+            hits.items.iter().map(|s| s.id).collect::<Vec<_>>(),
+            vec![sql]
+        );
         // LIKE wildcards in the query are literal.
-        let hits = repo::skills::search(c, Some("%_"), &PageRequest::first(10)).await.expect("escape");
+        let hits = repo::skills::search(c, Some("%_"), &PageRequest::first(10))
+            .await
+            .expect("escape");
         assert_eq!(hits.total, 1, "{hits:?}");
 
-        let page1 = repo::skills::search(c, None, &PageRequest::first(2)).await.expect("page 1");
-        assert_eq!((page1.items.len(), page1.has_next, page1.total), (2, true, 5));
+        let page1 = repo::skills::search(c, None, &PageRequest::first(2))
+            .await
+            .expect("page 1");
+        assert_eq!(
+            (page1.items.len(), page1.has_next, page1.total),
+            (2, true, 5)
+        );
         let after = page1.items.last().map(|s| s.id);
-        let page2 = repo::skills::search(c, None, &PageRequest { after, first: 10 }).await.expect("page 2");
+        let page2 = repo::skills::search(c, None, &PageRequest { after, first: 10 })
+            .await
+            .expect("page 2");
         assert_eq!((page2.items.len(), page2.has_next), (3, false));
 
-        let children = repo::skills::children_of(c, &[sql]).await.expect("children");
+        let children = repo::skills::children_of(c, &[sql])
+            .await
+            .expect("children");
         assert_eq!(children.len(), 2);
         // A taken slug is a conflict, not a crash.
         let aliases: Vec<String> = vec![];
-        let dup = repo::skills::NewSkill { slug: "sql", name: "x", category: "software", parent_id: None, ambiguous: false, aliases: &aliases };
-        assert!(matches!(repo::skills::create(c, &dup).await, Err(DbError::Conflict(_))));
+        let dup = repo::skills::NewSkill {
+            slug: "sql",
+            name: "x",
+            category: "software",
+            parent_id: None,
+            ambiguous: false,
+            aliases: &aliases,
+        };
+        assert!(matches!(
+            repo::skills::create(c, &dup).await,
+            Err(DbError::Conflict(_))
+        ));
     }
 }
 
@@ -111,11 +178,23 @@ async fn every_learner_change_writes_its_outbox_row() {
         let sql = skill(c, "sql", None, &[]).await;
         let id = learner(c, "ada").await; // 1: profile
         let l = repo::learners::get(c, id).await.expect("get");
-        assert_eq!(l.visibility, Visibility::Private, "new learners are private");
-        repo::learners::set_visibility(c, id, Visibility::Recruiters).await.expect("vis"); // 2
-        repo::learners::assert_skill(c, id, sql, 3).await.expect("assert"); // 3
-        repo::learners::assert_skill(c, id, sql, 4).await.expect("re-assert"); // 4
-        let skills = repo::learners::asserted_skills_of(c, &[id]).await.expect("skills");
+        assert_eq!(
+            l.visibility,
+            Visibility::Private,
+            "new learners are private"
+        );
+        repo::learners::set_visibility(c, id, Visibility::Recruiters)
+            .await
+            .expect("vis"); // 2
+        repo::learners::assert_skill(c, id, sql, 3)
+            .await
+            .expect("assert"); // 3
+        repo::learners::assert_skill(c, id, sql, 4)
+            .await
+            .expect("re-assert"); // 4
+        let skills = repo::learners::asserted_skills_of(c, &[id])
+            .await
+            .expect("skills");
         assert_eq!(skills.len(), 1);
         assert_eq!(skills[0].level, 4);
         let cred = repo::credentials::add(
@@ -124,7 +203,9 @@ async fn every_learner_change_writes_its_outbox_row() {
             &repo::credentials::NewCredential {
                 title: "SQL basics".into(),
                 issuer: "Somewhere".into(),
-                issued_at: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("date"),
+                issued_at: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .expect("date"),
                 expires_at: None,
                 status: repo::CredentialStatus::Unverified,
                 source: repo::CredentialSource::Learner,
@@ -134,18 +215,42 @@ async fn every_learner_change_writes_its_outbox_row() {
         )
         .await
         .expect("credential"); // 5
-        assert_eq!(repo::credentials::skills_of(c, &[cred.id]).await.expect("cs"), vec![(cred.id, sql, 2)]);
-        assert_eq!(repo::credentials::remove(c, cred.id).await.expect("remove"), Some(id)); // 6
-        assert_eq!(repo::credentials::remove(c, cred.id).await.expect("remove again"), None);
-        assert!(repo::learners::retract_skill(c, id, sql).await.expect("retract")); // 7
+        assert_eq!(
+            repo::credentials::skills_of(c, &[cred.id])
+                .await
+                .expect("cs"),
+            vec![(cred.id, sql, 2)]
+        );
+        assert_eq!(
+            repo::credentials::remove(c, cred.id).await.expect("remove"),
+            Some(id)
+        ); // 6
+        assert_eq!(
+            repo::credentials::remove(c, cred.id)
+                .await
+                .expect("remove again"),
+            None
+        );
+        assert!(
+            repo::learners::retract_skill(c, id, sql)
+                .await
+                .expect("retract")
+        ); // 7
         assert!(repo::learners::delete(c, id).await.expect("delete")); // 8
 
-        let rows = repo::outbox::for_entity(c, EntityKind::Learner, id).await.expect("outbox");
+        let rows = repo::outbox::for_entity(c, EntityKind::Learner, id)
+            .await
+            .expect("outbox");
         let ops: Vec<Operation> = rows.iter().map(|r| r.operation).collect();
         assert_eq!(ops.len(), 8, "{ops:?}");
         assert_eq!(ops.last(), Some(&Operation::Delete));
         assert!(rows.windows(2).all(|w| w[0].seq < w[1].seq));
-        assert!(repo::learners::get_many(c, &[id]).await.expect("gone").is_empty());
+        assert!(
+            repo::learners::get_many(c, &[id])
+                .await
+                .expect("gone")
+                .is_empty()
+        );
     }
 }
 
@@ -157,10 +262,21 @@ async fn a_failed_change_leaves_neither_rows_nor_outbox() {
         let id = learner(c, "bob").await;
         let head = repo::outbox::head(c).await.expect("head");
         // Skill 999999 does not exist: the foreign key fails inside the transaction.
-        let err = repo::learners::assert_skill(c, id, 999_999, 3).await.unwrap_err();
+        let err = repo::learners::assert_skill(c, id, 999_999, 3)
+            .await
+            .unwrap_err();
         assert!(matches!(err, DbError::Invalid(_)), "{err:?}");
-        assert_eq!(repo::outbox::head(c).await.expect("head"), head, "outbox row of a rolled-back change");
-        assert!(repo::learners::asserted_skills_of(c, &[id]).await.expect("skills").is_empty());
+        assert_eq!(
+            repo::outbox::head(c).await.expect("head"),
+            head,
+            "outbox row of a rolled-back change"
+        );
+        assert!(
+            repo::learners::asserted_skills_of(c, &[id])
+                .await
+                .expect("skills")
+                .is_empty()
+        );
     }
 }
 
@@ -182,23 +298,34 @@ async fn the_schema_itself_rejects_out_of_range_values() {
             format!("INSERT INTO learners (user_id, display_name, remote_preference, visibility, created_at, updated_at) VALUES (424242, 'ghost', 'ANY', 'PRIVATE', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"),
         ];
         for s in &stmts {
-            let r = talent_api::with_conn!(c, |conn| diesel::sql_query(s.as_str()).execute(conn).await);
+            let r =
+                talent_api::with_conn!(c, |conn| diesel::sql_query(s.as_str()).execute(conn).await);
             assert!(r.is_err(), "{:?} accepted: {s}", t.db.backend());
         }
         let job_weight = |w: f64| {
-            format!("INSERT INTO job_requirements (job_id, skill_id, min_level, weight, required) VALUES (1, {sql}, 3, {w}, FALSE)")
+            format!(
+                "INSERT INTO job_requirements (job_id, skill_id, min_level, weight, required) VALUES (1, {sql}, 3, {w}, FALSE)"
+            )
         };
         let e = org(c, "emp", OrganizationKind::Employer).await;
         let job = repo::jobs::create(
             c,
             e,
-            &repo::jobs::NewJob { title: "t".into(), description: "d".into(), location: None, remote: false, requirements: vec![], posted_at: None },
+            &repo::jobs::NewJob {
+                title: "t".into(),
+                description: "d".into(),
+                location: None,
+                remote: false,
+                requirements: vec![],
+                posted_at: None,
+            },
         )
         .await
         .expect("job");
         for w in [0.0, -1.0, 100.5] {
             let s = job_weight(w).replace("VALUES (1,", &format!("VALUES ({},", job.id));
-            let r = talent_api::with_conn!(c, |conn| diesel::sql_query(s.as_str()).execute(conn).await);
+            let r =
+                talent_api::with_conn!(c, |conn| diesel::sql_query(s.as_str()).execute(conn).await);
             assert!(r.is_err(), "weight {w} accepted");
         }
     }
@@ -219,34 +346,94 @@ async fn jobs_and_microcredentials_round_trip_with_filters() {
             location: Some("Toronto, Canada".into()),
             remote,
             requirements: vec![
-                Requirement { skill_id: sql, min_level: 3, weight: 2.0, required: true },
-                Requirement { skill_id: py, min_level: 2, weight: 1.0, required: false },
+                Requirement {
+                    skill_id: sql,
+                    min_level: 3,
+                    weight: 2.0,
+                    required: true,
+                },
+                Requirement {
+                    skill_id: py,
+                    min_level: 2,
+                    weight: 1.0,
+                    required: false,
+                },
             ],
             posted_at: None,
         };
-        let a = repo::jobs::create(c, emp, &new_job("Data Analyst", false)).await.expect("a");
-        let b = repo::jobs::create(c, emp, &new_job("Data Engineer", true)).await.expect("b");
-        assert_eq!(repo::jobs::requirements_of(c, &[a.id]).await.expect("reqs").len(), 2);
-        let closed = repo::jobs::set_status(c, a.id, repo::JobStatus::Closed).await.expect("close");
+        let a = repo::jobs::create(c, emp, &new_job("Data Analyst", false))
+            .await
+            .expect("a");
+        let b = repo::jobs::create(c, emp, &new_job("Data Engineer", true))
+            .await
+            .expect("b");
+        assert_eq!(
+            repo::jobs::requirements_of(c, &[a.id])
+                .await
+                .expect("reqs")
+                .len(),
+            2
+        );
+        let closed = repo::jobs::set_status(c, a.id, repo::JobStatus::Closed)
+            .await
+            .expect("close");
         assert_eq!(closed.status, repo::JobStatus::Closed);
         let mut updated = new_job("Senior Data Engineer", true);
         updated.requirements.truncate(1);
         let b2 = repo::jobs::update(c, b.id, &updated).await.expect("update");
         assert_eq!(b2.title, "Senior Data Engineer");
-        assert_eq!(repo::jobs::requirements_of(c, &[b.id]).await.expect("reqs").len(), 1);
+        assert_eq!(
+            repo::jobs::requirements_of(c, &[b.id])
+                .await
+                .expect("reqs")
+                .len(),
+            1
+        );
 
-        let open = repo::jobs::JobListFilter { status: Some(repo::JobStatus::Open), ..Default::default() };
-        let page = repo::jobs::search(c, &open, &PageRequest::first(20)).await.expect("open");
-        assert_eq!(page.items.iter().map(|j| j.id).collect::<Vec<_>>(), vec![b.id]);
-        let toronto = repo::jobs::JobListFilter { location: Some("toronto".into()), remote: Some(false), ..Default::default() };
-        assert_eq!(repo::jobs::search(c, &toronto, &PageRequest::first(20)).await.expect("loc").total, 1);
-        assert_eq!(repo::outbox::for_entity(c, EntityKind::Job, b.id).await.expect("ob").len(), 2);
+        let open = repo::jobs::JobListFilter {
+            status: Some(repo::JobStatus::Open),
+            ..Default::default()
+        };
+        let page = repo::jobs::search(c, &open, &PageRequest::first(20))
+            .await
+            .expect("open");
+        assert_eq!(
+            page.items.iter().map(|j| j.id).collect::<Vec<_>>(),
+            vec![b.id]
+        );
+        let toronto = repo::jobs::JobListFilter {
+            location: Some("toronto".into()),
+            remote: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            repo::jobs::search(c, &toronto, &PageRequest::first(20))
+                .await
+                .expect("loc")
+                .total,
+            1
+        );
+        assert_eq!(
+            repo::outbox::for_entity(c, EntityKind::Job, b.id)
+                .await
+                .expect("ob")
+                .len(),
+            2
+        );
 
         let bad = repo::jobs::NewJob {
-            requirements: vec![Requirement { skill_id: sql, min_level: 6, weight: 1.0, required: false }],
+            requirements: vec![Requirement {
+                skill_id: sql,
+                min_level: 6,
+                weight: 1.0,
+                required: false,
+            }],
             ..new_job("x", false)
         };
-        assert!(matches!(repo::jobs::create(c, emp, &bad).await, Err(DbError::Invalid(_))));
+        assert!(matches!(
+            repo::jobs::create(c, emp, &bad).await,
+            Err(DbError::Invalid(_))
+        ));
 
         let mc = repo::microcredentials::create(
             c,
@@ -264,16 +451,44 @@ async fn jobs_and_microcredentials_round_trip_with_filters() {
         )
         .await
         .expect("mc");
-        assert_eq!(repo::microcredentials::skills_of(c, &[mc.id]).await.expect("s"), vec![(mc.id, sql, 4)]);
-        assert_eq!(repo::microcredentials::prerequisites_of(c, &[mc.id]).await.expect("p"), vec![(mc.id, sql, 2)]);
-        let by_skill = repo::microcredentials::search(c, None, Some(&[sql]), &PageRequest::first(5)).await.expect("by skill");
+        assert_eq!(
+            repo::microcredentials::skills_of(c, &[mc.id])
+                .await
+                .expect("s"),
+            vec![(mc.id, sql, 4)]
+        );
+        assert_eq!(
+            repo::microcredentials::prerequisites_of(c, &[mc.id])
+                .await
+                .expect("p"),
+            vec![(mc.id, sql, 2)]
+        );
+        let by_skill =
+            repo::microcredentials::search(c, None, Some(&[sql]), &PageRequest::first(5))
+                .await
+                .expect("by skill");
         assert_eq!(by_skill.total, 1);
-        let none = repo::microcredentials::search(c, None, Some(&[py]), &PageRequest::first(5)).await.expect("none");
+        let none = repo::microcredentials::search(c, None, Some(&[py]), &PageRequest::first(5))
+            .await
+            .expect("none");
         assert_eq!(none.total, 0);
-        repo::microcredentials::set_active(c, mc.id, false).await.expect("deactivate");
-        let inactive = repo::microcredentials::search(c, Some("sql"), None, &PageRequest::first(5)).await.expect("inactive");
-        assert_eq!(inactive.total, 0, "inactive microcredentials are not listed");
-        assert_eq!(repo::outbox::for_entity(c, EntityKind::Microcredential, mc.id).await.expect("ob").len(), 2);
+        repo::microcredentials::set_active(c, mc.id, false)
+            .await
+            .expect("deactivate");
+        let inactive = repo::microcredentials::search(c, Some("sql"), None, &PageRequest::first(5))
+            .await
+            .expect("inactive");
+        assert_eq!(
+            inactive.total, 0,
+            "inactive microcredentials are not listed"
+        );
+        assert_eq!(
+            repo::outbox::for_entity(c, EntityKind::Microcredential, mc.id)
+                .await
+                .expect("ob")
+                .len(),
+            2
+        );
     }
 }
 
@@ -307,7 +522,9 @@ async fn an_outbox_reader_never_skips_a_row_under_concurrent_writers() {
                 loop {
                     let finished = done.load(std::sync::atomic::Ordering::SeqCst);
                     let mut p = db.conn().await.expect("conn");
-                    let rows = repo::outbox::read_after(&mut p.conn(), last, 1000).await.expect("read");
+                    let rows = repo::outbox::read_after(&mut p.conn(), last, 1000)
+                        .await
+                        .expect("read");
                     for r in &rows {
                         seen.push(r.seq);
                         last = r.seq;
@@ -326,7 +543,9 @@ async fn an_outbox_reader_never_skips_a_row_under_concurrent_writers() {
                 for round in 0..15 {
                     let mut p = db.conn().await.expect("conn");
                     let level = 1 + ((i + round) % 5) as i32;
-                    repo::learners::assert_skill(&mut p.conn(), id, sql, level).await.expect("write");
+                    repo::learners::assert_skill(&mut p.conn(), id, sql, level)
+                        .await
+                        .expect("write");
                 }
             }));
         }
@@ -343,7 +562,12 @@ async fn an_outbox_reader_never_skips_a_row_under_concurrent_writers() {
             .map(|r| r.seq)
             .collect();
         assert_eq!(all.len(), 6 * 15);
-        assert_eq!(seen, all, "{:?}: the tailing reader skipped rows", t.db.backend());
+        assert_eq!(
+            seen,
+            all,
+            "{:?}: the tailing reader skipped rows",
+            t.db.backend()
+        );
     }
 }
 
@@ -352,7 +576,9 @@ async fn unreachable_postgres_fails_fast_with_a_clear_error() {
     let cfg = talent_api::db::PoolConfig::default_for(Backend::Postgres);
     let started = std::time::Instant::now();
     // Port 1 on loopback: connection refused.
-    let err = talent_api::db::Db::connect("postgres://postgres@127.0.0.1:1/none", &cfg).await.unwrap_err();
+    let err = talent_api::db::Db::connect("postgres://postgres@127.0.0.1:1/none", &cfg)
+        .await
+        .unwrap_err();
     assert!(matches!(err, DbError::Unavailable(_)), "{err:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }

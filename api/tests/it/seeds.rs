@@ -1,0 +1,248 @@
+//! The curated seed files and the demo load, on both backends.
+
+use std::collections::{HashMap, HashSet};
+
+use talent_api::repo::{self, JobStatus, PageRequest, Visibility};
+use talent_api::seed::{Catalog, SeedSources, load_demo};
+use talent_api::testing::TestDb;
+
+#[test]
+fn the_curated_files_meet_the_promised_scale() {
+    let cat = Catalog::load(&SeedSources::embedded()).expect("embedded seeds load");
+    assert!(cat.skills.len() >= 600, "{} skills", cat.skills.len());
+    let categories: HashSet<&str> = cat.skills.iter().map(|s| s.row.category.as_str()).collect();
+    for c in [
+        "software",
+        "data-ai",
+        "cloud-devops",
+        "security",
+        "finance-accounting",
+        "business-management",
+        "design",
+        "health-informatics",
+    ] {
+        assert!(categories.contains(c), "no skills in {c}");
+    }
+    // A parent tree at least three levels deep.
+    let parent: HashMap<&str, Option<&str>> = cat
+        .skills
+        .iter()
+        .map(|s| (s.row.slug.as_str(), s.row.parent.as_deref()))
+        .collect();
+    fn depth<'a>(parent: &HashMap<&'a str, Option<&'a str>>, mut s: &'a str) -> usize {
+        let mut d = 1;
+        while let Some(Some(p)) = parent.get(s) {
+            d += 1;
+            s = p;
+        }
+        d
+    }
+    assert!(
+        cat.skills
+            .iter()
+            .map(|s| depth(&parent, &s.row.slug))
+            .max()
+            .unwrap_or(0)
+            >= 3
+    );
+    let aliases: HashSet<String> = cat
+        .skills
+        .iter()
+        .flat_map(|s| s.row.alias_list())
+        .map(|a| a.to_lowercase())
+        .collect();
+    for a in ["js", "k8s", "ml"] {
+        assert!(aliases.contains(a), "alias {a} missing");
+    }
+    assert!(cat.occupations.len() >= 40);
+    assert!(cat.microcredentials.len() >= 200);
+    let providers: HashSet<&str> = cat
+        .microcredentials
+        .iter()
+        .map(|m| m.row.provider.as_str())
+        .collect();
+    assert!(providers.len() >= 15);
+    let employers = cat
+        .organizations
+        .iter()
+        .filter(|o| o.row.kind == "EMPLOYER")
+        .count();
+    assert!(employers >= 12);
+    assert!(cat.job_postings.len() >= 120);
+}
+
+#[test]
+fn a_malformed_seed_file_is_named_with_its_line() {
+    let good = SeedSources::embedded();
+    let cases = [
+        (
+            "skills.csv",
+            "slug,name,category,parent,aliases,ambiguous\na,A,software,,,false\nb,B,software,a,,maybe\n",
+            "skills.csv:3",
+        ),
+        (
+            "skills.csv",
+            "slug,name,category,parent,aliases,ambiguous\na,A,software,zzz,,false\n",
+            "skills.csv:2",
+        ),
+        (
+            "occupation_requirements.csv",
+            "occupation,skill,min_level,weight,required\nsoftware-engineer,python,9,1,true\n",
+            "occupation_requirements.csv:2",
+        ),
+        (
+            "microcredentials.csv",
+            "slug,provider,title,description,hours,cost_cents,currency,skills,prerequisites\nx,demo-institute,T,D,10,100,USD,python,\n",
+            "microcredentials.csv:2",
+        ),
+        (
+            "demo_learner.json",
+            "{\n  \"subject\": \"x\",\n  oops\n}",
+            "demo_learner.json:3",
+        ),
+    ];
+    for (file, text, expected) in cases {
+        let err = Catalog::load(&good.clone().with_file(file, text)).expect_err(file);
+        assert!(err.to_string().starts_with(expected), "{file}: got {err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_load_is_complete_and_idempotent() {
+    let cat = Catalog::load(&SeedSources::embedded()).expect("seeds");
+    for t in TestDb::all().await {
+        let mut p = t.db.conn().await.expect("conn");
+        let c = &mut p.conn();
+        let first = load_demo(c, &cat).await.expect("first load");
+        assert!(first.learners >= 500 && first.skills >= 600, "{first:?}");
+        let second = load_demo(c, &cat).await.expect("second load");
+        assert!(
+            second.is_empty(),
+            "{:?}: second run changed {second:?}",
+            t.db.backend()
+        );
+        let head = repo::outbox::head(c).await.expect("head");
+        assert_eq!(repo::outbox::head(c).await.expect("head"), head);
+
+        let open = repo::jobs::JobListFilter {
+            status: Some(JobStatus::Open),
+            ..Default::default()
+        };
+        assert!(
+            repo::jobs::search(c, &open, &PageRequest::first(1))
+                .await
+                .expect("jobs")
+                .total
+                >= 120
+        );
+        for subject in [
+            "demo-learner",
+            "demo-recruiter",
+            "demo-institution",
+            "demo-admin",
+        ] {
+            assert!(
+                repo::users::find_by_subject(c, subject)
+                    .await
+                    .expect("user")
+                    .is_some(),
+                "{subject}"
+            );
+        }
+        let recruiter = repo::users::find_by_subject(c, "demo-recruiter")
+            .await
+            .expect("u")
+            .expect("recruiter");
+        let org = recruiter.organization_id.expect("recruiter org");
+        let mine = repo::jobs::JobListFilter {
+            employer_id: Some(org),
+            status: Some(JobStatus::Open),
+            ..Default::default()
+        };
+        assert!(
+            repo::jobs::search(c, &mine, &PageRequest::first(1))
+                .await
+                .expect("own jobs")
+                .total
+                > 0
+        );
+
+        // A mix of visibilities and of evidence.
+        let ids = repo::learners::ids_after(c, 0, 10_000).await.expect("ids");
+        assert!(ids.len() >= 500);
+        let learners = repo::learners::get_many(c, &ids).await.expect("learners");
+        for v in Visibility::ALL {
+            assert!(
+                learners.iter().any(|l| l.visibility == *v),
+                "no {v} learner"
+            );
+        }
+        let creds = repo::credentials::of_learners(c, &ids)
+            .await
+            .expect("creds");
+        let at = talent_api::seed::demo::demo_epoch();
+        assert!(
+            creds
+                .iter()
+                .any(|c| c.status == repo::CredentialStatus::Verified && !c.is_expired_at(at))
+        );
+        assert!(
+            creds
+                .iter()
+                .any(|c| c.status == repo::CredentialStatus::Unverified)
+        );
+        assert!(creds.iter().any(|c| c.is_expired_at(at)));
+        assert!(
+            !repo::learners::asserted_skills_of(c, &ids)
+                .await
+                .expect("asserted")
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn synthetic_data_is_deterministic_and_refuses_a_second_load_of_one_seed() {
+    use talent_api::seed::synthetic::{SyntheticSpec, load_synthetic};
+    let cat = Catalog::load(&SeedSources::embedded()).expect("seeds");
+    let spec = SyntheticSpec {
+        learners: 300,
+        jobs: 40,
+        microcredentials: 30,
+        seed: 9,
+    };
+    let mut fingerprints = vec![];
+    for t in TestDb::all().await {
+        let r = load_synthetic(&t.db, &cat, spec, |_| {})
+            .await
+            .expect("synthetic");
+        assert_eq!((r.learners, r.jobs, r.microcredentials), (300, 40, 30));
+        assert!(
+            load_synthetic(&t.db, &cat, spec, |_| {}).await.is_err(),
+            "second load of the same seed"
+        );
+        let mut p = t.db.conn().await.expect("conn");
+        let c = &mut p.conn();
+        let ids = repo::learners::ids_after(c, 0, 10_000).await.expect("ids");
+        assert_eq!(ids.len(), 300);
+        let learners = repo::learners::get_many(c, &ids).await.expect("learners");
+        let asserted = repo::learners::asserted_skills_of(c, &ids)
+            .await
+            .expect("asserted")
+            .len();
+        let names: Vec<String> = learners.iter().map(|l| l.display_name.clone()).collect();
+        fingerprints.push((names, asserted));
+        // Every synthetic learner has an outbox row, and new rows get fresh ids.
+        assert!(repo::outbox::head(c).await.expect("head") >= 370);
+        let u = repo::users::provision(c, "after-synthetic", repo::Role::Admin, None)
+            .await
+            .expect("identity sequence moved on");
+        assert!(u.id > 300);
+    }
+    if let [a, b] = fingerprints.as_slice() {
+        assert_eq!(
+            a, b,
+            "the same seed gave different data on the two backends"
+        );
+    }
+}
