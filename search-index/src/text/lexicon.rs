@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use aho_corasick::{AhoCorasick, Anchored, Input, Match, MatchKind, StartKind};
 
 use super::context::{self, Candidate, Kind};
-use super::fold::{Folded, fold};
+use super::folding::{Folded, fold};
 
 /// One skill's names, as given to [`Lexicon::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub struct LexiconEntry {
     /// by [`Lexicon::normalize`] and in every [`Hit`].
     pub key: u32,
     /// The display name first, then aliases and abbreviations. Names that fold alike
-    /// (see [`fold`](super::fold)) count once.
+    /// (see [`fold`]) count once.
     pub names: Vec<String>,
     /// Whether the skill's name is also an ordinary word or letter ("R", "C", "Go",
     /// "Swift", "Excel"). Extraction then reports the *one-word* names of the skill that
@@ -126,8 +126,7 @@ impl Lexicon {
                     let f = Folded::new(&name);
                     f.gaps(1, f.hay().len().saturating_sub(1)).collect()
                 };
-                if let Some(&i) = by_form.get(&folded) {
-                    let form = &mut forms[i];
+                if let Some(form) = by_form.get(&folded).and_then(|&i| forms.get_mut(i)) {
                     if form.key != entry.key {
                         return Err(LexiconError::Conflict {
                             folded,

@@ -23,8 +23,9 @@
 //!   colon, bracket, double quote, bar, bullet, long dash, `!`, `?` or full stop unless
 //!   the name has one at that place ("Governance, risk and compliance"): "production
 //!   code, reviews" does not mention "code reviews".
-//! - **Longest first.** Of names starting at the same word, the longest wins ("machine
-//!   learning engineering" over "machine learning"); hits never overlap.
+//! - **Longest first.** Scanning left to right, the longest name starting at a word
+//!   wins ("machine learning engineering" over "machine learning"), and the scan goes on
+//!   after it: hits never overlap.
 //! - **Spans** are byte offsets into the original text, on UTF-8 character boundaries,
 //!   covering whole characters of the original (a fullwidth "Ｃ＃" is one hit).
 //!
@@ -51,8 +52,8 @@
 //!   "with" or "of"; or "such as"), "e.g."/"i.e.", or a heading and a colon ("Skills:",
 //!   "Languages:", "Stack:", "Tools:" ...); or the bare words "in"/"with" when the name
 //!   is written with a capital ("in Go", but not "in spring"). After it: the end of the
-//!   text, a line break, list punctuation, the end of a sentence or clause (`.` `!` `?`
-//!   `:` then a space or the end), or "and"/"or". "experience in R" → R; "Build services
+//!   text, a line break, a comma, slash, semicolon, ampersand, bar or bracket, the end
+//!   of a sentence or clause (`.` `!` `?` `:` then a space or the end), or "and"/"or". "experience in R" → R; "Build services
 //!   in Go." → Go; "Advanced Excel (pivot tables)" → Excel.
 //! - **(c) a cue noun after, written with a capital**: the next word (after spaces or a
 //!   hyphen) is one of "programming", "language", "developer", "development",
@@ -96,10 +97,11 @@
 //! ```
 
 mod context;
-mod fold;
+mod folding;
 mod lexicon;
+mod segments;
 #[cfg(test)]
 mod tests;
 
-pub use fold::fold;
+pub use folding::fold;
 pub use lexicon::{Hit, Lexicon, LexiconEntry, LexiconError};

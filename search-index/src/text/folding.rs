@@ -2,21 +2,13 @@
 //!
 //! [`fold`] is used both for whole-text lookups and, through [`Folded`], for
 //! extraction, where every folded byte also remembers which characters of the
-//! original text it came from.
-//!
-//! # Segments
-//! NFKC can merge characters ("e" + U+0301 → "é", "ｶ" + "ﾞ" → "ガ") and split them
-//! ("ﬁ" → "fi", "½" → "1⁄2"). The text is therefore cut into *segments* at every
-//! normalisation boundary (before a character that cannot combine with what precedes
-//! it: any ASCII character, or a character whose decomposition starts with a starter
-//! that is NFKC quick-check "yes"). Normalising segment by segment gives exactly the
-//! NFKC of the whole text (a test holds it equal), and every folded character maps
-//! back to the byte range of its segment, which always lies on UTF-8 boundaries.
+//! original text it came from: characters are normalised by
+//! [segments](super::segments), and each folded character keeps the original byte
+//! range of its segment.
 
-use unicode_normalization::char::{
-    canonical_combining_class, decompose_compatible, is_combining_mark,
-};
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+use unicode_normalization::char::is_combining_mark;
+
+use super::segments::for_each_normalized;
 
 /// Folds text to the form in which skill names are compared.
 ///
@@ -91,32 +83,15 @@ enum Gap {
     Strong,
 }
 
+/// Separators that are always strong (see [`STRONG_GAP`]).
+const STRONG: &[char] = &[
+    ',', ';', ':', '!', '?', '(', ')', '[', ']', '{', '}', '"', '“', '”', '«', '»', '|', '•', '·',
+    '–', '—', '…',
+];
+
 /// Whether the separator `c`, followed by `next`, is strong (see [`STRONG_GAP`]).
 fn is_strong(c: char, next: Option<char>) -> bool {
-    matches!(
-        c,
-        ',' | ';'
-            | ':'
-            | '!'
-            | '?'
-            | '('
-            | ')'
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | '"'
-            | '“'
-            | '”'
-            | '«'
-            | '»'
-            | '|'
-            | '•'
-            | '·'
-            | '–'
-            | '—'
-            | '…'
-    ) || (c == '.' && next.is_none_or(char::is_whitespace))
+    STRONG.contains(&c) || (c == '.' && next.is_none_or(char::is_whitespace))
 }
 
 impl Folded {
@@ -316,64 +291,6 @@ impl<S: Sink> Words<'_, S> {
     }
 }
 
-/// Whether a normalisation segment may start at `c`: nothing before `c` can compose
-/// with or reorder around it.
-fn is_segment_start(c: char) -> bool {
-    if c.is_ascii() {
-        return true;
-    }
-    let mut first = None;
-    decompose_compatible(c, |d| {
-        if first.is_none() {
-            first = Some(d);
-        }
-    });
-    let d = first.unwrap_or(c);
-    canonical_combining_class(d) == 0 && is_nfkc_quick(std::iter::once(d)) == IsNormalized::Yes
-}
-
-/// Calls `f(c, (start, end))` for every character of NFKC-then-lowercase `text`, with
-/// the original byte range of the segment that produced it.
-pub(crate) fn for_each_normalized(text: &str, mut f: impl FnMut(char, (usize, usize))) {
-    for_each_segment(text, |seg, start, end| {
-        if let [b] = seg.as_bytes() {
-            // A lone ASCII character is its own NFKC form.
-            f(char::from(b.to_ascii_lowercase()), (start, end));
-            return;
-        }
-        let lower: String = seg.nfkc().flat_map(char::to_lowercase).collect();
-        // Lowercasing can leave text that NFKC would change again; normalise once more
-        // so that folding is idempotent.
-        if is_nfkc_quick(lower.chars()) == IsNormalized::Yes {
-            lower.chars().for_each(|c| f(c, (start, end)));
-        } else {
-            lower.nfkc().for_each(|c| f(c, (start, end)));
-        }
-    });
-}
-
-/// Calls `f(segment, start, end)` for the normalisation segments of `text`, in order.
-pub(crate) fn for_each_segment(text: &str, mut f: impl FnMut(&str, usize, usize)) {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < text.len() {
-        // Fast path: an ASCII character followed by ASCII (or the end) is a segment.
-        if bytes.get(i).is_some_and(u8::is_ascii) && bytes.get(i + 1).is_none_or(u8::is_ascii) {
-            f(&text[i..i + 1], i, i + 1);
-            i += 1;
-            continue;
-        }
-        let rest = &text[i..];
-        let mut chars = rest.char_indices();
-        chars.next();
-        let len = chars
-            .find(|&(_, c)| is_segment_start(c))
-            .map_or(rest.len(), |(off, _)| off);
-        f(&rest[..len], i, i + len);
-        i += len;
-    }
-}
-
 fn fold_into<S: Sink>(text: &str, sink: &mut S) {
     let mut words = Words {
         sink,
@@ -387,7 +304,7 @@ fn fold_into<S: Sink>(text: &str, sink: &mut S) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -450,7 +367,7 @@ mod tests {
         );
     }
 
-    fn messy_text() -> impl Strategy<Value = String> {
+    pub(crate) fn messy_text() -> impl Strategy<Value = String> {
         let piece = prop_oneof![
             any::<String>(),
             "[a-zA-Z0-9 .+#&'’,/()-]{0,12}",
@@ -479,17 +396,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn segmented_nfkc_equals_whole_nfkc(text in messy_text()) {
-            let mut pieces = String::new();
-            for_each_segment(&text, |seg, start, end| {
-                assert_eq!(&text[start..end], seg);
-                pieces.extend(seg.nfkc());
-            });
-            let whole: String = text.nfkc().collect();
-            prop_assert_eq!(pieces, whole);
-        }
-
         #[test]
         fn fold_is_idempotent(text in messy_text()) {
             let once = fold(&text);
