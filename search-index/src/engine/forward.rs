@@ -21,6 +21,11 @@ pub(crate) const SKILL_MASK: u32 = (1 << 20) - 1;
 pub(crate) const UNKNOWN_SKILL: u32 = SKILL_MASK;
 /// No location.
 pub(crate) const NO_LOCATION: u32 = u32::MAX;
+/// Compaction waits for at least this many dead slots (and more dead than live).
+#[cfg(not(test))]
+const COMPACT_MIN_DEAD: usize = 1024;
+#[cfg(test)]
+const COMPACT_MIN_DEAD: usize = 4;
 /// Sentinel for "no credential" in the credential id array.
 const NO_CREDENTIAL: i64 = i64::MIN;
 
@@ -204,28 +209,76 @@ impl LearnerStore {
         }
     }
 
-    /// Whether compaction is worthwhile.
-    pub(crate) fn needs_compaction(&self) -> bool {
-        self.dead > 1024 && self.dead * 2 > self.ids.len()
+    /// Releases spare capacity (after a bulk load).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
+        self.visibility.shrink_to_fit();
+        self.location.shrink_to_fit();
+        self.remote.shrink_to_fit();
+        self.ev_off.shrink_to_fit();
+        self.ev.shrink_to_fit();
+        self.cred.shrink_to_fit();
+        self.postings.iter_mut().for_each(Vec::shrink_to_fit);
+        self.slot_of.shrink_to_fit();
     }
 
-    /// Rewrites the arrays without dead slots, keeping the order of live ones.
-    pub(crate) fn compact(&mut self) {
-        let mut remap = vec![u32::MAX; self.ids.len()];
-        let mut out = LearnerStore::new(self.postings.len());
-        out.locations = std::mem::take(&mut self.locations);
+    /// Whether compaction is worthwhile.
+    pub(crate) fn needs_compaction(&self) -> bool {
+        self.dead > COMPACT_MIN_DEAD && self.dead * 2 > self.ids.len()
+    }
+
+    /// Rewrites the arrays without dead slots, live learners ordered by *cluster*: their
+    /// most frequent skill family, then their second, then the previous order. Learners
+    /// of one occupation then sit next to each other, so the candidates of a query are
+    /// dense in a few slot ranges and scoring them reads memory nearly sequentially.
+    pub(crate) fn compact(&mut self, tax: &Taxonomy) {
+        let mut keyed: Vec<(u32, u32, u32)> = Vec::with_capacity(self.len());
+        let mut counts: Vec<(u32, u32)> = Vec::new();
         for slot in 0..self.num_slots() {
             if !self.alive.contains(slot) {
                 continue;
             }
+            counts.clear();
+            for &e in self.evidence(slot) {
+                let (skill, _, _) = unpack(e);
+                if skill == UNKNOWN_SKILL || skill as usize >= tax.len() {
+                    continue;
+                }
+                let family = tax.parent_dense(skill).unwrap_or(skill);
+                match counts.iter_mut().find(|(f, _)| *f == family) {
+                    Some((_, c)) => *c += 1,
+                    None => counts.push((family, 1)),
+                }
+            }
+            // most frequent first, ties by family index
+            counts.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let k1 = counts.first().map_or(u32::MAX, |c| c.0);
+            let k2 = counts.get(1).map_or(u32::MAX, |c| c.0);
+            keyed.push((k1, k2, slot));
+        }
+        keyed.sort_unstable();
+        let mut out = LearnerStore::new(self.postings.len());
+        out.locations = std::mem::take(&mut self.locations);
+        out.ids.reserve(keyed.len());
+        out.ev.reserve(self.ev.len());
+        out.cred.reserve(self.ev.len());
+        for &(_, _, slot) in &keyed {
             let new = out.ids.len() as u32;
-            remap[slot as usize] = new;
             let s = slot as usize;
             out.ids.push(self.ids[s]);
             out.visibility.push(self.visibility[s]);
             out.location.push(self.location[s]);
             out.remote.push(self.remote[s]);
             let (a, b) = (self.ev_off[s] as usize, self.ev_off[s + 1] as usize);
+            for &e in &self.ev[a..b] {
+                let skill = e & SKILL_MASK;
+                if skill != UNKNOWN_SKILL {
+                    let p = &mut out.postings[skill as usize];
+                    if p.last() != Some(&new) {
+                        p.push(new);
+                    }
+                }
+            }
             out.ev.extend_from_slice(&self.ev[a..b]);
             out.cred.extend_from_slice(&self.cred[a..b]);
             out.ev_off.push(out.ev.len() as u32);
@@ -235,13 +288,7 @@ impl LearnerStore {
         for s in 0..out.num_slots() {
             out.alive.insert(s);
         }
-        for (skill, list) in self.postings.iter().enumerate() {
-            out.postings[skill] = list
-                .iter()
-                .map(|&s| remap[s as usize])
-                .filter(|&s| s != u32::MAX)
-                .collect();
-        }
+        out.shrink_to_fit();
         *self = out;
     }
 }

@@ -290,39 +290,23 @@ impl Params {
 
 /// The optimised brute-force baseline: every slot, in order, exactly scored.
 pub(crate) fn scan(s: &LearnerStore, q: &Compiled, p: &Params) -> Vec<Ranked> {
-    let mut top = TopK::new(p.k);
-    let mut cred = vec![0.0; q.reqs.len()];
-    for slot in 0..s.num_slots() {
-        if !p.elig.admits(s, slot) {
-            continue;
-        }
-        if let Some(score) = q.score(s, slot, p.must_have_all, &mut cred) {
-            let r = Ranked {
-                score,
-                relevance: 0.0,
-                id: s.ids[slot as usize],
-                slot,
-            };
-            if p.accepts(&r) {
-                top.push(r);
-            }
-        }
-    }
-    top.into_sorted()
+    score_range(s, q, p, None, 0, s.num_slots(), 0.0).into_sorted()
 }
 
+/// Scores the slots in `[from, to)` (only those in `cand` when given) and keeps the best
+/// `k`; results with a score below `floor` are dropped.
 fn score_range(
     s: &LearnerStore,
     q: &Compiled,
     p: &Params,
-    cand: &BitSet,
+    cand: Option<&BitSet>,
     from: u32,
     to: u32,
     floor: f64,
 ) -> TopK {
     let mut top = TopK::new(p.k);
     let mut cred = vec![0.0; q.reqs.len()];
-    cand.for_each_in(from, to, |slot| {
+    let mut visit = |slot: u32| {
         if !p.elig.admits(s, slot) {
             return;
         }
@@ -340,15 +324,83 @@ fn score_range(
                 top.push(r);
             }
         }
-    });
+    };
+    match cand {
+        Some(c) => c.for_each_in(from, to, visit),
+        None => (from..to).for_each(&mut visit),
+    }
     top
+}
+
+/// [`score_range`] over all slots, split in `threads` ranges scored in parallel.
+fn score_all(
+    s: &LearnerStore,
+    q: &Compiled,
+    p: &Params,
+    cand: Option<&BitSet>,
+    floor: f64,
+    threads: usize,
+) -> TopK {
+    let n = s.num_slots();
+    if threads <= 1 || n < PARALLEL_MIN_SLOTS {
+        return score_range(s, q, p, cand, 0, n, floor);
+    }
+    let chunk = n.div_ceil(threads as u32).next_multiple_of(64);
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..threads as u32)
+            .map(|t| {
+                let (a, b) = ((t * chunk).min(n), ((t + 1) * chunk).min(n));
+                sc.spawn(move || score_range(s, q, p, cand, a, b, floor))
+            })
+            .collect();
+        // A scoring thread cannot panic on valid input; should one, its range would be
+        // lost, so fall back to scoring it here.
+        handles
+            .into_iter()
+            .enumerate()
+            .map(|(t, h)| {
+                h.join().unwrap_or_else(|_| {
+                    let t = t as u32;
+                    score_range(
+                        s,
+                        q,
+                        p,
+                        cand,
+                        (t * chunk).min(n),
+                        ((t + 1) * chunk).min(n),
+                        floor,
+                    )
+                })
+            })
+            .fold(TopK::new(p.k), TopK::merge)
+    })
+}
+
+/// Which way [`search_traced`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Path {
+    /// Nothing to do.
+    Empty,
+    /// Pruned candidates scored from the bitset.
+    Pruned,
+    /// Candidates covered so much that a full scan was cheaper.
+    Scan,
 }
 
 /// Retrieval with seeded threshold and MaxScore-style pruning (see the module docs).
 pub(crate) fn search(s: &LearnerStore, q: &Compiled, p: &Params, threads: usize) -> Vec<Ranked> {
+    search_traced(s, q, p, threads).0
+}
+
+pub(crate) fn search_traced(
+    s: &LearnerStore,
+    q: &Compiled,
+    p: &Params,
+    threads: usize,
+) -> (Vec<Ranked>, Path) {
     let n = s.num_slots();
     if q.reqs.is_empty() || p.k == 0 || n == 0 {
-        return Vec::new();
+        return (Vec::new(), Path::Empty);
     }
     // 1. Seed: a strided sample of the rarest non-empty same-skill posting list.
     let mut seen = BitSet::new(n as usize);
@@ -434,30 +486,24 @@ pub(crate) fn search(s: &LearnerStore, q: &Compiled, p: &Params, threads: usize)
             }
         }
     }
+    let floor = seed_top.threshold();
+    let marked: usize = cand.words.iter().map(|w| w.count_ones() as usize).sum();
+    // 4. Exact scoring in slot order; results below the seeded threshold cannot enter
+    //    the top k. When the essential postings cover much of the index, a plain scan
+    //    (sequential memory) is cheaper than following the bitset.
+    if marked * 5 > n as usize * 2 {
+        return (
+            score_all(s, q, p, None, floor, threads).into_sorted(),
+            Path::Scan,
+        );
+    }
     for (c, s) in cand.words.iter_mut().zip(&seen.words) {
         *c &= !s;
     }
-    // 4. Exact scoring in slot order; results below theta cannot enter the top k.
-    let floor = seed_top.threshold();
-    let top = if threads <= 1 || n < PARALLEL_MIN_SLOTS {
-        score_range(s, q, p, &cand, 0, n, floor)
-    } else {
-        let chunk = n.div_ceil(threads as u32).next_multiple_of(64);
-        std::thread::scope(|sc| {
-            let handles: Vec<_> = (0..threads as u32)
-                .map(|t| {
-                    let (a, b) = ((t * chunk).min(n), ((t + 1) * chunk).min(n));
-                    let cand = &cand;
-                    sc.spawn(move || score_range(s, q, p, cand, a, b, floor))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| TopK::new(p.k)))
-                .fold(TopK::new(p.k), TopK::merge)
-        })
-    };
-    top.merge(seed_top).into_sorted()
+    let ranked = score_all(s, q, p, Some(&cand), floor, threads)
+        .merge(seed_top)
+        .into_sorted();
+    (ranked, Path::Pruned)
 }
 
 /// Number of results of the query, ignoring the cursor.
@@ -483,4 +529,137 @@ pub(crate) fn count(s: &LearnerStore, q: &Compiled, p: &Params) -> u64 {
         }
     });
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::engine::docs::{LearnerDoc, RemotePreference, Visibility};
+    use crate::scoring::Evidence;
+    use crate::taxonomy::SkillDef;
+
+    /// On clustered data large enough for pruning and for two threads, the pruned search
+    /// equals the scan for random queries, filters, thresholds and cursors, and the
+    /// pruned path is really taken.
+    #[test]
+    fn pruned_search_equals_scan_on_clustered_data() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut defs = Vec::new();
+        let def = |id: i64, parent: Option<i64>| SkillDef {
+            id,
+            slug: format!("s{id}"),
+            name: format!("Skill {id}"),
+            category: "c".into(),
+            parent,
+            aliases: vec![],
+            ambiguous: false,
+        };
+        for r in 0..3 {
+            defs.push(def(r, None));
+        }
+        for f in 0..12 {
+            defs.push(def(100 + f, Some(f % 3)));
+            for l in 0..8 {
+                defs.push(def(1000 + f * 8 + l, Some(100 + f)));
+            }
+        }
+        let tax = Taxonomy::new(defs).expect("valid");
+        let clusters: Vec<Vec<i64>> = (0..6)
+            .map(|c| {
+                (0..10)
+                    .map(|i| 1000 + ((c * 13 + i * 7) % 96) as i64)
+                    .collect()
+            })
+            .collect();
+        let mut store = LearnerStore::new(tax.len());
+        for id in 0..6000i64 {
+            let core = &clusters[rng.random_range(0..clusters.len())];
+            let mut evidence = Vec::new();
+            for &skill in core {
+                if rng.random::<f64>() < 0.6 {
+                    evidence.push(skill);
+                }
+            }
+            for _ in 0..rng.random_range(0..4) {
+                evidence.push(1000 + rng.random_range(0..96));
+            }
+            let doc = LearnerDoc {
+                id: (id * 7919) % 6007,
+                visibility: [
+                    Visibility::Private,
+                    Visibility::Recruiters,
+                    Visibility::Public,
+                ][rng.random_range(0..3)],
+                location: [None, Some("a".to_string()), Some("b".to_string())]
+                    [rng.random_range(0..3)]
+                .clone(),
+                remote_preference: [
+                    RemotePreference::OnSite,
+                    RemotePreference::Hybrid,
+                    RemotePreference::Remote,
+                ][rng.random_range(0..3)],
+                headline: String::new(),
+                bio: String::new(),
+                credential_titles: vec![],
+                evidence: evidence
+                    .into_iter()
+                    .map(|skill| Evidence {
+                        skill,
+                        level: rng.random_range(1..=5),
+                        kind: EvidenceKind::from_code(rng.random_range(0..3)).expect("code"),
+                        expired: rng.random::<f64>() < 0.1,
+                        credential_id: None,
+                    })
+                    .collect(),
+            };
+            store.upsert(&tax, &doc);
+        }
+        store.compact(&tax);
+        let mut pruned = 0;
+        for round in 0..120 {
+            let core = &clusters[rng.random_range(0..clusters.len())];
+            let reqs: Vec<Requirement> = (0..rng.random_range(1..9))
+                .map(|_| Requirement {
+                    skill: if rng.random::<f64>() < 0.8 {
+                        core[rng.random_range(0..core.len())]
+                    } else {
+                        1000 + rng.random_range(0..96)
+                    },
+                    min_level: rng.random_range(1..=5),
+                    weight: f64::from(rng.random_range(1..4u8)),
+                    required: rng.random(),
+                })
+                .collect();
+            let q = Compiled::new(&tax, &reqs);
+            let mut p = Params {
+                elig: Eligibility {
+                    recruiters_only: true,
+                    location: [None, store.location_code(Some("a")), Some(NO_LOCATION)]
+                        [rng.random_range(0..3)],
+                    remote: [None, Some(true), Some(false)][rng.random_range(0..3)],
+                },
+                must_have_all: rng.random::<f64>() < 0.3,
+                min_score: [0.0, 0.0, 0.2, 0.5][rng.random_range(0..4)],
+                after: None,
+                k: rng.random_range(1..40),
+            };
+            let expected = scan(&store, &q, &p);
+            let (got, path) = search_traced(&store, &q, &p, 1 + round % 2);
+            assert_eq!(got, expected, "round {round}");
+            pruned += usize::from(path == Path::Pruned);
+            // next page after a cursor in the middle
+            if let Some(&mid) = expected.get(expected.len() / 2) {
+                p.after = Some(mid);
+                assert_eq!(
+                    search(&store, &q, &p, 2),
+                    scan(&store, &q, &p),
+                    "round {round} page 2"
+                );
+            }
+        }
+        assert!(pruned > 30, "pruned path taken only {pruned} times");
+    }
 }

@@ -5,8 +5,9 @@
 use tantivy::schema::{FAST, INDEXED, STORED, STRING, Schema, TEXT};
 use tantivy::{TantivyDocument, Term};
 
-use crate::engine::docs::{Document, location_key};
+use crate::engine::docs::{Document, LearnerDoc, RemotePreference, Visibility, location_key};
 use crate::engine::error::EngineError;
+use crate::scoring::{Evidence, EvidenceKind};
 
 /// Bumped whenever the schema or the meaning of stored documents changes; an index with
 /// another version is rebuilt on open.
@@ -21,7 +22,8 @@ pub(crate) struct Fields {
     pub kind: tantivy::schema::Field,
     /// The database id (fast field for collectors).
     pub id: tantivy::schema::Field,
-    /// Raw skill tokens: `<skill>`, `<skill>:l<level>`, `<skill>:k<kind code>`, `must:<skill>`.
+    /// Raw skill tokens: learners `<skill>` and `<skill>:l<level>:k<kind code>`; jobs and
+    /// microcredentials `<skill>` and `<skill>:l<level>`; jobs also `must:<skill>`.
     pub skill: tantivy::schema::Field,
     /// Learner text: headline, bio, credential titles.
     pub learner_text: tantivy::schema::Field,
@@ -39,7 +41,9 @@ pub(crate) struct Fields {
     pub owner: tantivy::schema::Field,
     /// `open`/`closed`, `active`/`inactive`.
     pub status: tantivy::schema::Field,
-    /// The whole document as JSON (stored only): the source of the in-memory state.
+    /// The source of the in-memory state (stored only): for a learner the compact record
+    /// of [`encode_learner`] (no text: text lives in the inverted index), otherwise the
+    /// document as JSON.
     pub doc: tantivy::schema::Field,
 }
 
@@ -82,15 +86,20 @@ pub(crate) fn to_tantivy(fields: &Fields, doc: &Document) -> Result<TantivyDocum
     let (prefix, id) = key_prefix(doc);
     t.add_text(fields.key, format!("{prefix}:{id}"));
     t.add_i64(fields.id, id);
-    let json = serde_json::to_vec(doc).map_err(|e| EngineError::Corrupt(e.to_string()))?;
-    t.add_bytes(fields.doc, &json);
+    let stored = match doc {
+        Document::Learner(l) => encode_learner(l),
+        _ => serde_json::to_vec(doc).map_err(|e| EngineError::Corrupt(e.to_string()))?,
+    };
+    t.add_bytes(fields.doc, &stored);
     match doc {
         Document::Learner(l) => {
             t.add_text(fields.kind, "learner");
             for e in &l.evidence {
                 t.add_text(fields.skill, e.skill.to_string());
-                t.add_text(fields.skill, format!("{}:l{}", e.skill, e.level));
-                t.add_text(fields.skill, format!("{}:k{}", e.skill, e.kind.code()));
+                t.add_text(
+                    fields.skill,
+                    format!("{}:l{}:k{}", e.skill, e.level, e.kind.code()),
+                );
             }
             t.add_text(fields.learner_text, &l.headline);
             t.add_text(fields.learner_text, &l.bio);
@@ -141,4 +150,121 @@ pub(crate) fn to_tantivy(fields: &Fields, doc: &Document) -> Result<TantivyDocum
         }
     }
     Ok(t)
+}
+
+/// First byte of a compact learner record (JSON starts with `{`).
+const LEARNER_TAG: u8 = b'L';
+
+/// A learner's forward data in a compact binary record: tag, id, visibility, remote,
+/// location, then per evidence skill, level, flags (kind, expired, has credential) and the
+/// credential id. Text is left out (the inverted index holds it; the database is the
+/// source of truth for display).
+pub(crate) fn encode_learner(l: &LearnerDoc) -> Vec<u8> {
+    let mut out = Vec::with_capacity(24 + l.evidence.len() * 18);
+    out.push(LEARNER_TAG);
+    out.extend_from_slice(&l.id.to_le_bytes());
+    out.push(l.visibility.code());
+    out.push(l.remote_preference.code());
+    match l.location.as_deref() {
+        Some(loc) => {
+            let bytes = &loc.as_bytes()[..loc.len().min(u16::MAX as usize - 1)];
+            out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+        None => out.extend_from_slice(&u16::MAX.to_le_bytes()),
+    }
+    let n = l.evidence.len().min(u16::MAX as usize);
+    out.extend_from_slice(&(n as u16).to_le_bytes());
+    for e in &l.evidence[..n] {
+        out.extend_from_slice(&e.skill.to_le_bytes());
+        out.push(e.level);
+        let flags =
+            e.kind.code() | (u8::from(e.expired) << 2) | (u8::from(e.credential_id.is_some()) << 3);
+        out.push(flags);
+        if let Some(c) = e.credential_id {
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+    }
+    out
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], EngineError> {
+        if self.0.len() < n {
+            return Err(EngineError::Corrupt("truncated learner record".into()));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    fn u8(&mut self) -> Result<u8, EngineError> {
+        Ok(self.take(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16, EngineError> {
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn i64(&mut self) -> Result<i64, EngineError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(i64::from_le_bytes(a))
+    }
+}
+
+/// Decodes a stored document: a compact learner record or JSON.
+pub(crate) fn decode_stored(bytes: &[u8]) -> Result<Document, EngineError> {
+    if bytes.first() != Some(&LEARNER_TAG) {
+        return serde_json::from_slice(bytes).map_err(|e| EngineError::Corrupt(e.to_string()));
+    }
+    let mut r = Reader(&bytes[1..]);
+    let id = r.i64()?;
+    let visibility = match r.u8()? {
+        0 => Visibility::Private,
+        1 => Visibility::Recruiters,
+        2 => Visibility::Public,
+        v => return Err(EngineError::Corrupt(format!("visibility code {v}"))),
+    };
+    let remote_preference = match r.u8()? {
+        0 => RemotePreference::OnSite,
+        1 => RemotePreference::Hybrid,
+        2 => RemotePreference::Remote,
+        v => return Err(EngineError::Corrupt(format!("remote code {v}"))),
+    };
+    let location = match r.u16()? {
+        u16::MAX => None,
+        n => Some(
+            String::from_utf8(r.take(usize::from(n))?.to_vec())
+                .map_err(|e| EngineError::Corrupt(e.to_string()))?,
+        ),
+    };
+    let n = r.u16()?;
+    let mut evidence = Vec::with_capacity(usize::from(n));
+    for _ in 0..n {
+        let skill = r.i64()?;
+        let level = r.u8()?;
+        let flags = r.u8()?;
+        let kind = EvidenceKind::from_code(flags & 3)
+            .ok_or_else(|| EngineError::Corrupt(format!("evidence kind {}", flags & 3)))?;
+        let credential_id = if flags & 8 != 0 { Some(r.i64()?) } else { None };
+        evidence.push(Evidence {
+            skill,
+            level,
+            kind,
+            expired: flags & 4 != 0,
+            credential_id,
+        });
+    }
+    Ok(Document::Learner(LearnerDoc {
+        id,
+        visibility,
+        location,
+        remote_preference,
+        headline: String::new(),
+        bio: String::new(),
+        credential_titles: Vec::new(),
+        evidence,
+    }))
 }

@@ -35,6 +35,11 @@ use crate::engine::forward::{LearnerStore, SKILL_MASK};
 use crate::engine::schema::{self, Fields, SCHEMA_VERSION};
 use crate::taxonomy::Taxonomy;
 
+/// Most evidence entries per learner.
+pub const MAX_EVIDENCE: usize = 10_000;
+/// Longest location, in bytes.
+pub const MAX_LOCATION_BYTES: usize = 1_000;
+
 /// Tuning knobs.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
@@ -195,6 +200,17 @@ impl State {
 
 fn validate_doc(doc: &Document) -> Result<(), EngineError> {
     docs::validate(doc)?;
+    if let Document::Learner(l) = doc
+        && (l.evidence.len() > MAX_EVIDENCE
+            || l.location
+                .as_ref()
+                .is_some_and(|x| x.len() > MAX_LOCATION_BYTES))
+    {
+        return Err(EngineError::InvalidInput(format!(
+            "learner {}: at most {MAX_EVIDENCE} evidence and {MAX_LOCATION_BYTES}-byte locations",
+            l.id
+        )));
+    }
     if let Document::Microcredential(m) = doc
         && !(m.hours.is_finite() && m.hours >= 0.0 && m.cost_cents >= 0)
     {
@@ -225,17 +241,23 @@ fn build<I: IntoIterator<Item = Document>>(
     snapshot: Snapshot<I>,
 ) -> Result<State, EngineError> {
     let mut state = State::new(tax);
+    // The index is fresh: a delete is only needed for a key seen before in the snapshot.
+    let mut seen: std::collections::HashSet<(char, i64)> = std::collections::HashSet::new();
     for doc in snapshot.docs {
         validate_doc(&doc)?;
-        let (prefix, id) = schema::key_prefix(&doc);
-        handle
-            .writer
-            .delete_term(schema::key_term(&handle.fields, prefix, id));
+        let key = schema::key_prefix(&doc);
+        if !seen.insert(key) {
+            handle
+                .writer
+                .delete_term(schema::key_term(&handle.fields, key.0, key.1));
+        }
         handle
             .writer
             .add_document(schema::to_tantivy(&handle.fields, &doc)?)?;
         state.apply(tax, ChangeOp::Upsert(doc));
     }
+    drop(seen);
+    state.learners.compact(tax);
     commit_with(&mut handle.writer, snapshot.applied_seq)?;
     handle.reader.reload()?;
     Ok(state)
@@ -265,11 +287,11 @@ fn load(handle: &Handle, tax: &Taxonomy) -> Result<(State, u64), EngineError> {
                 .get_first(handle.fields.doc)
                 .and_then(|v| v.as_bytes())
                 .ok_or_else(|| EngineError::Corrupt("document without source".into()))?;
-            let parsed: Document =
-                serde_json::from_slice(bytes).map_err(|e| EngineError::Corrupt(e.to_string()))?;
+            let parsed = schema::decode_stored(bytes)?;
             state.apply(tax, ChangeOp::Upsert(parsed));
         }
     }
+    state.learners.compact(tax);
     Ok((state, payload.applied_seq))
 }
 
@@ -535,7 +557,7 @@ impl Engine {
             state.apply(&tax, op);
         }
         if state.learners.needs_compaction() {
-            state.learners.compact();
+            state.learners.compact(&tax);
         }
         self.learners = state.learners;
         self.jobs = state.jobs;
