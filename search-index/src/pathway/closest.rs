@@ -6,7 +6,9 @@ use super::catalogue::{Catalogue, Microcredential};
 use super::plan::held_facts;
 use super::problem::SkillLevel;
 use super::unlocks::{ClosestJob, Job, Learner, UnlockError, check_threshold};
-use crate::scoring::{Evidence, Requirement};
+use crate::scoring::{
+    Evidence, EvidenceKind, Requirement, confidence_of, credit_value, relation_factor,
+};
 use crate::taxonomy::Taxonomy;
 
 /// Slack for the subadditivity filter on float gains (exact scores decide).
@@ -31,8 +33,8 @@ pub fn closest_jobs<'j>(
 ) -> Result<Vec<ClosestJob>, UnlockError> {
     check_threshold(threshold)?;
     let mut learner = Learner::new(tax, evidence)?;
-    let ctx = Context::new(tax, evidence, catalogue);
-    let mut related: HashMap<u32, Vec<usize>> = HashMap::new();
+    let mut ctx = Context::new(tax, evidence, catalogue);
+    let mut gain = vec![0.0_f64; catalogue.len()];
     let mut stamp = vec![usize::MAX; catalogue.len()];
     let mut enablers: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut out = Vec::new();
@@ -41,30 +43,42 @@ pub fn closest_jobs<'j>(
         if job.score >= threshold {
             continue;
         }
-        // Candidates: microcredentials teaching a skill related to some requirement.
-        let mut cands: Vec<(usize, f64)> = Vec::new();
-        for d in job.dense.iter().flatten() {
-            let list = related.entry(*d).or_insert_with(|| ctx.related(*d));
-            for &m in list.iter() {
+        // Candidates: microcredentials raising some requirement's credit, with their gain
+        // (an upper estimate, exact up to rounding) summed over requirements.
+        let mut cands: Vec<usize> = Vec::new();
+        for (i, r) in reqs.iter().enumerate() {
+            let Some(d) = job.dense[i] else { continue };
+            let current = job.credits[i];
+            for &(m, v) in ctx.values(d, r.min_level) {
+                if v <= current {
+                    break;
+                }
                 if stamp[m] != job_index {
                     stamp[m] = job_index;
-                    cands.push((m, job.score_with(tax, reqs, &ctx.facts[m])));
+                    gain[m] = 0.0;
+                    cands.push(m);
+                }
+                gain[m] += r.weight * (v - current) / job.total;
+            }
+        }
+        let need = threshold - job.score - GAIN_SLACK;
+        let mut best: Option<Witness> = None;
+        for &m in &cands {
+            if ctx.ready[m] && gain[m] >= need {
+                let s = job.score_with(tax, reqs, &ctx.facts[m]);
+                if s >= threshold {
+                    Witness::offer(&mut best, &ctx, vec![m], s);
                 }
             }
         }
-        let mut best: Option<Witness> = None;
-        for &(m, s) in &cands {
-            if ctx.ready[m] && s >= threshold {
-                Witness::offer(&mut best, &ctx, vec![m], s);
-            }
-        }
         if best.is_none() {
+            let mut with_gain: Vec<(usize, f64)> = cands.iter().map(|&m| (m, gain[m])).collect();
             pairs(
                 &ctx,
                 &job,
                 reqs,
                 threshold,
-                &mut cands,
+                &mut with_gain,
                 &mut enablers,
                 &mut best,
             );
@@ -95,12 +109,12 @@ fn pairs(
     enablers: &mut HashMap<usize, Vec<usize>>,
     best: &mut Option<Witness>,
 ) {
-    let need = threshold - job.score;
+    let need = threshold - job.score - GAIN_SLACK;
     cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     // A pair's gain is at most the sum of the two gains (credits take a maximum).
-    for (i, &(a, sa)) in cands.iter().enumerate() {
-        for &(b, sb) in &cands[i + 1..] {
-            if (sa - job.score) + (sb - job.score) < need - GAIN_SLACK {
+    for (i, &(a, ga)) in cands.iter().enumerate() {
+        for &(b, gb) in &cands[i + 1..] {
+            if ga + gb < need {
                 break;
             }
             if let Some(steps) = ctx.order_pair(a, b) {
@@ -115,8 +129,8 @@ fn pairs(
     }
     // A microcredential that would lift the job alone but needs an enabler first (the
     // enabler need not be related to the job at all).
-    for &(a, sa) in cands.iter() {
-        if ctx.ready[a] || sa < threshold {
+    for &(a, ga) in cands.iter() {
+        if ctx.ready[a] || ga < need || job.score_with(ctx.tax, reqs, &ctx.facts[a]) < threshold {
             continue;
         }
         let list = enablers.entry(a).or_insert_with(|| ctx.enablers(a));
@@ -170,6 +184,9 @@ struct Context<'a> {
     facts: Vec<Vec<(u32, u8)>>,
     /// Per microcredential: all prerequisites held now.
     ready: Vec<bool>,
+    /// Per (dense required skill, level): microcredentials with the credit they would
+    /// earn for it, by credit descending.
+    values: HashMap<(u32, u8), Vec<(usize, f64)>>,
 }
 
 impl<'a> Context<'a> {
@@ -191,6 +208,7 @@ impl<'a> Context<'a> {
             held,
             facts,
             ready: Vec::new(),
+            values: HashMap::new(),
         };
         ctx.ready = docs.iter().map(|d| ctx.unmet(d).next().is_none()).collect();
         ctx
@@ -203,17 +221,36 @@ impl<'a> Context<'a> {
             .filter(|&(s, l)| !self.held.iter().any(|f| f.skill == s && f.level >= l))
     }
 
-    /// Microcredentials teaching a skill related (any relation) to dense skill `r`.
-    fn related(&self, r: u32) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .tax
-            .relatives_dense(r)
-            .into_iter()
-            .flat_map(|(d, _)| self.catalogue.teaching(self.tax.id_of(d), 1))
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
+    /// Microcredentials teaching a skill related to dense skill `r`, with the credit
+    /// (verified, at their taught level) they would earn for `r` at `level`, descending.
+    fn values(&mut self, r: u32, level: u8) -> &[(usize, f64)] {
+        let (tax, catalogue, facts) = (self.tax, self.catalogue, &self.facts);
+        self.values.entry((r, level)).or_insert_with(|| {
+            let conf = confidence_of(EvidenceKind::VerifiedCredential, false);
+            let mut ms: Vec<usize> = tax
+                .relatives_dense(r)
+                .into_iter()
+                .flat_map(|(d, _)| catalogue.teaching(tax.id_of(d), 1))
+                .collect();
+            ms.sort_unstable();
+            ms.dedup();
+            let mut out: Vec<(usize, f64)> = ms
+                .into_iter()
+                .map(|m| {
+                    let v = facts[m]
+                        .iter()
+                        .filter_map(|&(d, l)| {
+                            let rel = tax.relation_dense(d, r)?;
+                            Some(credit_value(conf, relation_factor(Some(rel)), l, level))
+                        })
+                        .fold(0.0, f64::max);
+                    (m, v)
+                })
+                .filter(|&(_, v)| v > 0.0)
+                .collect();
+            out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            out
+        })
     }
 
     /// Whether `e`, taken first, teaches every unmet prerequisite of `a`.

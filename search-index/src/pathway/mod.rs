@@ -79,6 +79,7 @@
 //! # Ok::<(), search_index::pathway::PathwayError>(())
 //! ```
 
+mod activation;
 mod bitset;
 mod bounds;
 mod catalogue;

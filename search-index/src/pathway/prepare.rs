@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::activation::{Graph, activation, add_chain};
 use super::bitset::BitSet;
 use super::problem::{
     Budget, MAX_WEIGHT, Objective, PathwayError, Problem, SkillId, check_level, hours_to_seconds,
@@ -191,24 +192,19 @@ pub(crate) fn prepare(
         .filter(|&i| reachable[i])
         .fold(0_u64, |m, i| m | closes[i]);
 
-    // Relevant: reachable closers, plus reachable providers of atoms they need.
-    let mut relevant = vec![false; n_opts];
-    let mut stack: Vec<usize> = (0..n_opts)
-        .filter(|&i| reachable[i] && closes[i] != 0)
-        .collect();
-    let mut atom_needed = vec![false; n_atoms];
-    while let Some(i) = stack.pop() {
-        if relevant[i] {
-            continue;
-        }
-        relevant[i] = true;
-        for &a in &req_atoms[i] {
-            if !atom_needed[a] {
-                atom_needed[a] = true;
-                stack.extend(granters[a].iter().copied().filter(|&j| reachable[j]));
-            }
-        }
-    }
+    // Relevant: reachable closers, plus reachable providers of atoms they need; then
+    // discard options no optimal (or in-budget) choice can contain, and recompute.
+    let graph = Graph {
+        requires: &req_atoms,
+        grants: &grant_atoms,
+        needers: &needers,
+        n_atoms,
+    };
+    let (relevant, _) = relevant_options(&reachable, &closes, &req_atoms, &granters, n_atoms);
+    let alive = prune_by_activation(
+        problem, &graph, relevant, &closes, &secs, coverable, objective, max_cost, max_secs,
+    )?;
+    let (relevant, atom_needed) = relevant_options(&alive, &closes, &req_atoms, &granters, n_atoms);
 
     let to_set = |atoms: &[usize], only_needed: bool| {
         let mut s = BitSet::new(n_atoms);
@@ -261,6 +257,112 @@ pub(crate) fn prepare(
     })
 }
 
+/// Options that close a gap, plus (transitively) providers of atoms they need, among
+/// `allowed`; and which atoms are needed.
+fn relevant_options(
+    allowed: &[bool],
+    closes: &[u64],
+    req_atoms: &[Vec<usize>],
+    granters: &[Vec<usize>],
+    n_atoms: usize,
+) -> (Vec<bool>, Vec<bool>) {
+    let n = allowed.len();
+    let mut relevant = vec![false; n];
+    let mut stack: Vec<usize> = (0..n).filter(|&i| allowed[i] && closes[i] != 0).collect();
+    let mut atom_needed = vec![false; n_atoms];
+    while let Some(i) = stack.pop() {
+        if relevant[i] {
+            continue;
+        }
+        relevant[i] = true;
+        for &a in &req_atoms[i] {
+            if !atom_needed[a] {
+                atom_needed[a] = true;
+                stack.extend(granters[a].iter().copied().filter(|&j| allowed[j]));
+            }
+        }
+    }
+    (relevant, atom_needed)
+}
+
+/// Drops options whose activation bound (see `activation`) exceeds what an optimum can
+/// pay: under a budget, the budget (cost and hours separately); without one, the total of
+/// a quick feasible cover (each coverable gap's closer of least bound, plus its chains).
+#[allow(clippy::too_many_arguments)]
+fn prune_by_activation(
+    problem: &Problem,
+    graph: &Graph<'_>,
+    mut alive: Vec<bool>,
+    closes: &[u64],
+    secs: &[i64],
+    coverable: u64,
+    objective: Objective,
+    max_cost: Option<i64>,
+    max_secs: Option<i64>,
+) -> Result<Vec<bool>, PathwayError> {
+    let n = alive.len();
+    let cost: Vec<i128> = problem
+        .options
+        .iter()
+        .map(|o| o.cost_cents.into())
+        .collect();
+    let time: Vec<i128> = secs.iter().map(|&s| s.into()).collect();
+    if max_cost.is_some() || max_secs.is_some() {
+        for (limit, value) in [(max_cost, &cost), (max_secs, &time)] {
+            let Some(limit) = limit else { continue };
+            let act = activation(graph, &alive, value);
+            for (o, lb) in act.lb.iter().enumerate() {
+                if lb.is_none_or(|lb| lb > i128::from(limit)) {
+                    alive[o] = false;
+                }
+            }
+        }
+        return Ok(alive);
+    }
+    let pairs: Vec<(i64, i64)> = (0..n)
+        .filter(|&o| alive[o])
+        .map(|o| split(objective, problem.options[o].cost_cents, secs[o]))
+        .collect();
+    let (m1, m2) = multipliers(&pairs)?;
+    let key: Vec<i128> = (0..n)
+        .map(|o| {
+            let (p, s) = split(objective, problem.options[o].cost_cents, secs[o]);
+            i128::from(p) * m1 + i128::from(s) * m2 + 1
+        })
+        .collect();
+    let act = activation(graph, &alive, &key);
+    let mut chosen = vec![false; n];
+    let mut covered = 0_u64;
+    for g in 0..64 {
+        let bit = 1_u64 << g;
+        if coverable & bit == 0 || covered & bit != 0 {
+            continue;
+        }
+        let best = (0..n)
+            .filter(|&o| alive[o] && closes[o] & bit != 0)
+            .filter_map(|o| act.lb[o].map(|lb| (lb, o)))
+            .min();
+        if let Some((_, o)) = best {
+            add_chain(graph, &act, o, &mut chosen);
+            covered = (0..n).filter(|&o| chosen[o]).fold(0, |m, o| m | closes[o]);
+        }
+    }
+    let upper: i128 = (0..n).filter(|&o| chosen[o]).map(|o| key[o]).sum();
+    for (o, lb) in act.lb.iter().enumerate() {
+        if lb.is_none_or(|lb| lb > upper) {
+            alive[o] = false;
+        }
+    }
+    Ok(alive)
+}
+
+fn split(objective: Objective, cost: i64, secs: i64) -> (i64, i64) {
+    match objective {
+        Objective::Cost => (cost, secs),
+        Objective::Hours => (secs, cost),
+    }
+}
+
 fn check_budget(budget: &Budget) -> Result<(Option<i64>, Option<i64>), PathwayError> {
     let max_cost = match budget.max_cost_cents {
         Some(c) if c < 0 => {
@@ -298,15 +400,28 @@ fn weakly_dominates(a: &Cand, b: &Cand) -> bool {
         && a.requires.is_subset(&b.requires)
 }
 
+/// Removes dominated candidates. To stay near-linear on large candidate sets, a closer
+/// is compared with every closer, and an option closing no gap (an enabler) with the
+/// options granting exactly the same atoms: dominance across those groups is left to
+/// the search (dropping fewer options never loses the optimum).
 fn remove_dominated(cands: Vec<Cand>, id: &dyn Fn(&Cand) -> i64) -> Vec<Cand> {
-    let keep: Vec<bool> = cands
-        .iter()
-        .map(|b| {
-            !cands.iter().any(|a| {
+    let closers: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].closes != 0).collect();
+    let mut same_grants: HashMap<&BitSet, Vec<usize>> = HashMap::new();
+    for (i, c) in cands.iter().enumerate() {
+        same_grants.entry(&c.grants).or_default().push(i);
+    }
+    let keep: Vec<bool> = (0..cands.len())
+        .map(|bi| {
+            let b = &cands[bi];
+            let rivals = if b.closes != 0 {
+                &closers
+            } else {
+                &same_grants[&b.grants]
+            };
+            !rivals.iter().any(|&ai| {
+                let a = &cands[ai];
                 // Equal in every respect: the lower id stays.
-                !std::ptr::eq(a, b)
-                    && weakly_dominates(a, b)
-                    && (!weakly_dominates(b, a) || id(a) < id(b))
+                ai != bi && weakly_dominates(a, b) && (!weakly_dominates(b, a) || id(a) < id(b))
             })
         })
         .collect();
@@ -321,15 +436,23 @@ fn remove_dominated(cands: Vec<Cand>, id: &dyn Fn(&Cand) -> i64) -> Vec<Cand> {
 /// M1 = M2 * (sum of all secondaries + 1): any sum of keys compares exactly like the
 /// lexicographic triple of sums.
 fn assign_keys(cands: &mut [Cand], objective: Objective) -> Result<(), PathwayError> {
-    let split = |c: &Cand| match objective {
-        Objective::Cost => (c.cost, c.secs),
-        Objective::Hours => (c.secs, c.cost),
-    };
-    let m2 = i128::try_from(cands.len()).map_err(|_| PathwayError::Overflow)? + 1;
-    let mut sum_secondary: i128 = 0;
+    let pairs: Vec<(i64, i64)> = cands
+        .iter()
+        .map(|c| split(objective, c.cost, c.secs))
+        .collect();
+    let (m1, m2) = multipliers(&pairs)?;
+    for (c, (p, s)) in cands.iter_mut().zip(pairs) {
+        c.key = i128::from(p) * m1 + i128::from(s) * m2 + 1;
+    }
+    Ok(())
+}
+
+/// (M1, M2) for `assign_keys`, checking that every total fits.
+fn multipliers(pairs: &[(i64, i64)]) -> Result<(i128, i128), PathwayError> {
+    let m2 = i128::try_from(pairs.len()).map_err(|_| PathwayError::Overflow)? + 1;
     let mut sum_primary: i128 = 0;
-    for c in cands.iter() {
-        let (p, s) = split(c);
+    let mut sum_secondary: i128 = 0;
+    for &(p, s) in pairs {
         sum_primary = sum_primary
             .checked_add(p.into())
             .ok_or(PathwayError::Overflow)?;
@@ -348,9 +471,5 @@ fn assign_keys(cands: &mut [Cand], objective: Objective) -> Result<(), PathwayEr
     (sum_primary + 1)
         .checked_mul(m1)
         .ok_or(PathwayError::Overflow)?;
-    for c in cands.iter_mut() {
-        let (p, s) = split(c);
-        c.key = i128::from(p) * m1 + i128::from(s) * m2 + 1;
-    }
-    Ok(())
+    Ok((m1, m2))
 }
