@@ -15,7 +15,7 @@ use crate::config::{
 use crate::db::{Backend, Db, migrations};
 use crate::repo::{self, Role};
 use crate::seed::{Catalog, SeedSources};
-use crate::server::{self, AppState, IndexState, Readiness};
+use crate::server::{self, AppState, Readiness};
 
 /// How long start-up may wait for the database before giving up.
 pub const DB_STARTUP_TIMEOUT: Duration = Duration::from_secs(8);
@@ -71,6 +71,15 @@ pub enum Command {
     Seed(SeedArgs),
     /// Mint a development token signed with the configured HS256 secret.
     Token(TokenArgs),
+    /// Write the GraphQL schema (SDL) to a file, or to stdout with `-`.
+    ExportSchema {
+        /// Output path.
+        #[arg(long, default_value = "schema.graphql")]
+        out: PathBuf,
+    },
+    /// Rebuild the search index under <data-dir>/index from the database into a fresh
+    /// generation and swap it in (stop `talent serve` on this data dir first).
+    Reindex,
 }
 
 /// `talent serve`.
@@ -163,6 +172,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed(args) => seed(&storage, &args).await,
         Command::Token(args) => token(&storage, &args).await,
+        Command::ExportSchema { out } => {
+            let sdl = crate::graphql::sdl();
+            if out.as_os_str() == "-" {
+                print!("{sdl}");
+            } else {
+                std::fs::write(&out, sdl).with_context(|| format!("cannot write {}", out.display()))?;
+                eprintln!("wrote {}", out.display());
+            }
+            Ok(())
+        }
+        Command::Reindex => crate::indexer::reindex::run(&storage).await,
     }
 }
 
@@ -205,10 +225,17 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
-    let app = server::router(AppState {
-        db: db.clone(),
-        readiness: readiness.clone(),
-    });
+    let http_cfg = crate::http::HttpConfig::from_env().context("invalid HTTP configuration")?;
+    let auth_cfg = crate::auth::AuthConfig::from_env(&storage.data_dir).context("invalid JWT configuration")?;
+    let verifier = Arc::new(crate::auth::Verifier::new(&auth_cfg).context("invalid JWT keys")?);
+    let deferred = server::Deferred::default();
+    let app = server::router(
+        AppState {
+            db: db.clone(),
+            readiness: readiness.clone(),
+        },
+        deferred.clone(),
+    );
     let server = tokio::spawn(server::serve(listener, app));
     let startup = async {
         let applied = migrations::run_pending(&db)
@@ -231,18 +258,52 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
                 tracing::info!(?report, "demo data loaded");
             }
         }
-        // The search index and its outbox tailer come with the GraphQL/indexer work;
-        // until then there is nothing to build and the index counts as ready.
-        readiness.set_index(IndexState::Ready);
+        // The search index: open (or rebuild) <data-dir>/index, replay the outbox, mark
+        // the index ready, then tail the outbox in the background.
+        let search = crate::indexer::SearchService::start(
+            db.clone(),
+            Some(storage.index_dir()),
+            readiness.clone(),
+        )
+        .await
+        .context("the search index failed to start")?;
+        let metrics = Arc::new(crate::http::Metrics::new());
+        let pool_db = db.clone();
+        metrics.set_pool_gauge(Box::new(move || pool_db.pool_state()));
+        let schema = crate::graphql::build(
+            crate::graphql::context::Services { db: db.clone(), search: search.clone() },
+            &http_cfg,
+            metrics.clone(),
+        );
+        let provider = Arc::new(crate::graphql::AppContextProvider { db: db.clone(), verifier });
+        deferred.set(crate::http::graphql_router(schema, provider, &http_cfg, metrics.clone()));
+        spawn_index_metrics(search.clone(), metrics);
         tracing::info!(issuer = %jwt.issuer, audience = %jwt.audience, "ready");
-        anyhow::Ok(())
+        anyhow::Ok(search)
     };
-    if let Err(e) = startup.await {
-        server.abort();
-        return Err(e);
-    }
-    server.await.context("server task failed")??;
+    let search = match startup.await {
+        Ok(search) => search,
+        Err(e) => {
+            server.abort();
+            return Err(e);
+        }
+    };
+    let served = server.await.context("server task failed");
+    search.shutdown().await;
+    served??;
     Ok(())
+}
+
+/// Exports the index lag and applied sequence every second.
+fn spawn_index_metrics(search: Arc<crate::indexer::SearchService>, metrics: Arc<crate::http::Metrics>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            metrics.set_index_lag(search.lag().await);
+            metrics.set_index_applied_seq(search.applied_seq());
+        }
+    });
 }
 
 async fn seed(storage: &StorageConfig, args: &SeedArgs) -> anyhow::Result<()> {

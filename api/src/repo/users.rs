@@ -100,3 +100,22 @@ pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> DbResult<bool> {
         .await)?;
     Ok(n > 0)
 }
+
+/// Sets a user's role and organization (the newest valid token is authoritative).
+pub async fn set_role_and_org(
+    conn: &mut DbConn<'_>,
+    id: i64,
+    role: Role,
+    organization_id: Option<i64>,
+) -> DbResult<User> {
+    let row: Row = with_conn!(conn, |c| diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role.as_str()),
+            users::organization_id.eq(organization_id),
+        ))
+        .returning(Row::as_returning())
+        .get_result(c)
+        .await)
+    .map_err(|e| DbError::classify(e, "user"))?;
+    to_model(row)
+}

@@ -1,5 +1,6 @@
 //! The HTTP server: router, health and readiness, graceful shutdown.
 
+pub mod deferred;
 pub mod health;
 
 use std::net::SocketAddr;
@@ -9,6 +10,7 @@ use axum::Router;
 use axum::routing::get;
 
 use crate::db::Db;
+pub use deferred::Deferred;
 pub use health::{IndexState, Readiness};
 
 /// Shared state of the HTTP handlers.
@@ -20,12 +22,13 @@ pub struct AppState {
     pub readiness: Arc<Readiness>,
 }
 
-/// The router: /healthz, /readyz.
-pub fn router(state: AppState) -> Router {
+/// The router: /healthz, /readyz, and everything else from `rest` once it is set.
+pub fn router(state: AppState, rest: Deferred) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)
+        .fallback_service(rest)
 }
 
 /// Serves `router` on `listener` until SIGINT or SIGTERM, then drains in-flight

@@ -1,0 +1,159 @@
+//! DataLoaders for every relation, created per request so that a page of results
+//! costs one query per relation, whatever the page size.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+
+use super::error::ApiError;
+use crate::db::{Db, DbConn, DbResult};
+use crate::repo::{self, credentials::Credential, jobs::Job, learners::Learner, microcredentials::Microcredential};
+use crate::repo::{learners::AssertedSkill, occupations::Occupation, occupations::Requirement, organizations::Organization, skills::Skill};
+
+macro_rules! loader {
+    ($(#[$m:meta])* $name:ident => $value:ty, |$conn:ident, $keys:ident| $body:expr) => {
+        $(#[$m])*
+        pub struct $name(pub Db);
+
+        impl Loader<i64> for $name {
+            type Value = $value;
+            type Error = ApiError;
+
+            async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, $value>, ApiError> {
+                let mut pooled = self.0.conn().await?;
+                let $conn: &mut DbConn<'_> = &mut pooled.conn();
+                let $keys = keys;
+                let out: DbResult<HashMap<i64, $value>> = $body;
+                Ok(out?)
+            }
+        }
+    };
+}
+
+fn by_id<T>(items: Vec<T>, id: impl Fn(&T) -> i64) -> HashMap<i64, T> {
+    items.into_iter().map(|t| (id(&t), t)).collect()
+}
+
+fn grouped<T, V>(keys: &[i64], items: Vec<T>, split: impl Fn(T) -> (i64, V)) -> HashMap<i64, Vec<V>> {
+    let mut map: HashMap<i64, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for item in items {
+        let (k, v) = split(item);
+        map.entry(k).or_default().push(v);
+    }
+    map
+}
+
+loader!(/// Skills by id.
+    SkillLoader => Skill, |c, keys| repo::skills::get_many(c, keys).await.map(|v| by_id(v, |s| s.id)));
+loader!(/// Aliases by skill id.
+    AliasLoader => Vec<String>, |c, keys| repo::skills::aliases_of(c, keys).await.map(|m| {
+        keys.iter().map(|k| (*k, m.get(k).cloned().unwrap_or_default())).collect()
+    }));
+loader!(/// Children by parent skill id.
+    ChildrenLoader => Vec<Skill>, |c, keys| repo::skills::children_of(c, keys).await.map(|v| {
+        grouped(keys, v, |s| (s.parent_id.unwrap_or_default(), s))
+    }));
+loader!(/// Organizations by id.
+    OrganizationLoader => Organization, |c, keys| repo::organizations::get_many(c, keys).await.map(|v| by_id(v, |o| o.id)));
+loader!(/// Occupations by id.
+    OccupationLoader => Occupation, |c, keys| repo::occupations::get_many(c, keys).await.map(|v| by_id(v, |o| o.id)));
+loader!(/// Requirements by occupation id.
+    OccupationRequirementsLoader => Vec<Requirement>, |c, keys| repo::occupations::requirements_of(c, keys).await.map(|v| grouped(keys, v, |x| x)));
+loader!(/// Learners by id.
+    LearnerLoader => Learner, |c, keys| repo::learners::get_many(c, keys).await.map(|v| by_id(v, |l| l.id)));
+loader!(/// Aspirations (occupation ids) by learner id.
+    AspirationLoader => Vec<i64>, |c, keys| repo::learners::aspirations_of(c, keys).await.map(|v| grouped(keys, v, |x| x)));
+loader!(/// Self-asserted skills by learner id.
+    AssertedLoader => Vec<AssertedSkill>, |c, keys| repo::learners::asserted_skills_of(c, keys).await.map(|v| {
+        grouped(keys, v, |a| (a.learner_id, a))
+    }));
+loader!(/// All credentials of a learner, in id order.
+    LearnerCredentialsLoader => Vec<Credential>, |c, keys| repo::credentials::of_learners(c, keys).await.map(|v| {
+        grouped(keys, v, |cr| (cr.learner_id, cr))
+    }));
+loader!(/// Credentials by id.
+    CredentialLoader => Credential, |c, keys| repo::credentials::get_many(c, keys).await.map(|v| by_id(v, |x| x.id)));
+loader!(/// (skill, level) by credential id.
+    CredentialSkillsLoader => Vec<(i64, i32)>, |c, keys| repo::credentials::skills_of(c, keys).await.map(|v| {
+        grouped(keys, v, |(cid, s, l)| (cid, (s, l)))
+    }));
+loader!(/// Microcredentials by id.
+    MicrocredentialLoader => Microcredential, |c, keys| repo::microcredentials::get_many(c, keys).await.map(|v| by_id(v, |m| m.id)));
+loader!(/// (skill, level) taught, by microcredential id.
+    TaughtLoader => Vec<(i64, i32)>, |c, keys| repo::microcredentials::skills_of(c, keys).await.map(|v| {
+        grouped(keys, v, |(m, s, l)| (m, (s, l)))
+    }));
+loader!(/// (skill, level) prerequisites, by microcredential id.
+    PrerequisiteLoader => Vec<(i64, i32)>, |c, keys| repo::microcredentials::prerequisites_of(c, keys).await.map(|v| {
+        grouped(keys, v, |(m, s, l)| (m, (s, l)))
+    }));
+loader!(/// Jobs by id.
+    JobLoader => Job, |c, keys| repo::jobs::get_many(c, keys).await.map(|v| by_id(v, |j| j.id)));
+loader!(/// Requirements by job id.
+    JobRequirementsLoader => Vec<Requirement>, |c, keys| repo::jobs::requirements_of(c, keys).await.map(|v| grouped(keys, v, |x| x)));
+
+/// Every loader of one request.
+pub struct Loaders {
+    /// Skills.
+    pub skill: DataLoader<SkillLoader>,
+    /// Skill aliases.
+    pub aliases: DataLoader<AliasLoader>,
+    /// Skill children.
+    pub children: DataLoader<ChildrenLoader>,
+    /// Organizations.
+    pub organization: DataLoader<OrganizationLoader>,
+    /// Occupations.
+    pub occupation: DataLoader<OccupationLoader>,
+    /// Occupation requirements.
+    pub occupation_requirements: DataLoader<OccupationRequirementsLoader>,
+    /// Learners.
+    pub learner: DataLoader<LearnerLoader>,
+    /// Aspirations.
+    pub aspirations: DataLoader<AspirationLoader>,
+    /// Self-asserted skills.
+    pub asserted: DataLoader<AssertedLoader>,
+    /// Credentials by learner.
+    pub learner_credentials: DataLoader<LearnerCredentialsLoader>,
+    /// Credentials.
+    pub credential: DataLoader<CredentialLoader>,
+    /// Credential skills.
+    pub credential_skills: DataLoader<CredentialSkillsLoader>,
+    /// Microcredentials.
+    pub microcredential: DataLoader<MicrocredentialLoader>,
+    /// Skills taught.
+    pub taught: DataLoader<TaughtLoader>,
+    /// Prerequisites.
+    pub prerequisites: DataLoader<PrerequisiteLoader>,
+    /// Jobs.
+    pub job: DataLoader<JobLoader>,
+    /// Job requirements.
+    pub job_requirements: DataLoader<JobRequirementsLoader>,
+}
+
+impl Loaders {
+    /// Fresh loaders (empty caches) over `db`.
+    pub fn new(db: &Db) -> Self {
+        fn dl<L: Loader<i64>>(l: L) -> DataLoader<L> {
+            DataLoader::new(l, tokio::spawn)
+        }
+        Loaders {
+            skill: dl(SkillLoader(db.clone())),
+            aliases: dl(AliasLoader(db.clone())),
+            children: dl(ChildrenLoader(db.clone())),
+            organization: dl(OrganizationLoader(db.clone())),
+            occupation: dl(OccupationLoader(db.clone())),
+            occupation_requirements: dl(OccupationRequirementsLoader(db.clone())),
+            learner: dl(LearnerLoader(db.clone())),
+            aspirations: dl(AspirationLoader(db.clone())),
+            asserted: dl(AssertedLoader(db.clone())),
+            learner_credentials: dl(LearnerCredentialsLoader(db.clone())),
+            credential: dl(CredentialLoader(db.clone())),
+            credential_skills: dl(CredentialSkillsLoader(db.clone())),
+            microcredential: dl(MicrocredentialLoader(db.clone())),
+            taught: dl(TaughtLoader(db.clone())),
+            prerequisites: dl(PrerequisiteLoader(db.clone())),
+            job: dl(JobLoader(db.clone())),
+            job_requirements: dl(JobRequirementsLoader(db.clone())),
+        }
+    }
+}

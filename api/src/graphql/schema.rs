@@ -1,0 +1,77 @@
+//! The schema, the per-request context, and the SDL export.
+
+use std::sync::Arc;
+
+use async_graphql::{Data, Schema};
+use futures::future::BoxFuture;
+
+use super::context::{Services, SignedIn, Viewer};
+use super::loaders::Loaders;
+use super::mutation::Mutation;
+use super::query::Query;
+use super::subscription::Subscription;
+use crate::auth::{Verifier, provision};
+use crate::db::Db;
+use crate::http::{ContextProvider, HttpConfig, Metrics, Rejection, apply_limits};
+use crate::repo;
+
+/// The schema type.
+pub type TalentSchema = Schema<Query, Mutation, Subscription>;
+
+/// Builds the schema with its services and the HTTP limits.
+pub fn build(services: Services, cfg: &HttpConfig, metrics: Arc<Metrics>) -> TalentSchema {
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription).data(services);
+    apply_limits(builder, cfg, metrics).finish()
+}
+
+/// The SDL of the schema (what `talent export-schema` writes to schema.graphql).
+pub fn sdl() -> String {
+    let schema = Schema::build(Query::default(), Mutation::default(), Subscription).finish();
+    let mut s = schema.sdl();
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+/// Turns a bearer token into the request's [`Viewer`] and fresh [`Loaders`]: verifies
+/// the token, provisions the user on first sight, loads their organization.
+pub struct AppContextProvider {
+    /// The database.
+    pub db: Db,
+    /// The token verifier.
+    pub verifier: Arc<Verifier>,
+}
+
+impl AppContextProvider {
+    async fn viewer(db: Db, verifier: Arc<Verifier>, bearer: Option<String>) -> Result<Viewer, Rejection> {
+        let Some(token) = bearer else { return Ok(Viewer::Anonymous) };
+        let claims = verifier.verify(&token).map_err(|e| Rejection { code: e.code(), message: e.to_string() })?;
+        let unavailable = |e: &dyn std::fmt::Display| {
+            tracing::warn!(error = %e, "database unavailable while authenticating");
+            Rejection { code: "SERVICE_UNAVAILABLE", message: "service unavailable".into() }
+        };
+        let mut p = db.conn().await.map_err(|e| unavailable(&e))?;
+        let c = &mut p.conn();
+        let user = provision(c, &claims).await.map_err(|e| Rejection { code: e.code(), message: e.to_string() })?;
+        let organization = match user.organization_id {
+            Some(id) => repo::organizations::get_many(c, &[id]).await.map_err(|e| unavailable(&e))?.pop(),
+            None => None,
+        };
+        Ok(Viewer::User(Arc::new(SignedIn { user, organization })))
+    }
+}
+
+impl ContextProvider for AppContextProvider {
+    fn context(&self, bearer: Option<String>) -> BoxFuture<'static, Result<Data, Rejection>> {
+        let db = self.db.clone();
+        let verifier = self.verifier.clone();
+        Box::pin(async move {
+            let viewer = Self::viewer(db.clone(), verifier, bearer).await?;
+            let mut data = Data::default();
+            data.insert(viewer);
+            data.insert(Loaders::new(&db));
+            Ok(data)
+        })
+    }
+}

@@ -1,0 +1,306 @@
+//! Scores, explanations, gaps, pathways and unlocks (MATCHING.md), as the API shows them.
+
+use async_graphql::{Context, Object, SimpleObject};
+
+use super::catalog::{Microcredential, Skill, skill};
+use super::enums::{EvidenceKind, PathwayObjective, SkillRelation};
+use super::job::Job;
+use super::learner::Learner;
+use crate::graphql::context::loaders;
+use crate::graphql::error::{ApiError, ApiResult};
+use crate::repo::occupations::Requirement;
+
+/// An engine requirement as the API's requirement.
+pub fn api_requirement(r: &search_index::Requirement) -> Requirement {
+    Requirement { skill_id: r.skill, min_level: i32::from(r.min_level), weight: r.weight, required: r.required }
+}
+
+/// One requirement's share of a score.
+pub struct RequirementContribution(pub search_index::Contribution);
+
+/// How one requirement was met: the evidence used, its relation to the required skill,
+/// the credit (0..1) and the contribution to the score (weight x credit / total weight).
+#[Object]
+impl RequirementContribution {
+    /// The requirement.
+    async fn requirement(&self) -> super::catalog::SkillRequirement {
+        super::catalog::SkillRequirement(api_requirement(&self.0.requirement))
+    }
+    /// The skill of the evidence used; null when there was none (credit 0).
+    async fn evidence_skill(&self, ctx: &Context<'_>) -> ApiResult<Option<Skill>> {
+        match &self.0.evidence_used {
+            Some(e) => Ok(Some(skill(ctx, e.skill).await?)),
+            None => Ok(None),
+        }
+    }
+    /// Level of the evidence used; 0 when none.
+    async fn held_level(&self) -> i32 {
+        i32::from(self.0.held_level)
+    }
+    /// Kind of the evidence used; null when none.
+    async fn evidence(&self) -> Option<EvidenceKind> {
+        self.0.evidence_used.map(|e| e.kind.into())
+    }
+    /// Whether the evidence used comes from an expired credential (counted at half).
+    async fn evidence_expired(&self) -> bool {
+        self.0.evidence_used.is_some_and(|e| e.expired)
+    }
+    /// Relation of the evidence skill to the required skill; null when none.
+    async fn relation(&self) -> Option<SkillRelation> {
+        self.0.relation.map(Into::into)
+    }
+    /// Credit in [0, 1] = confidence x relation x min(1, held / required level).
+    async fn credit(&self) -> f64 {
+        self.0.credit
+    }
+    /// weight x credit / sum of weights; the contributions add up to the score.
+    async fn contribution(&self) -> f64 {
+        self.0.contribution
+    }
+}
+
+/// A score with its breakdown.
+pub struct MatchExplanation(pub search_index::Explanation);
+
+/// Why a score is what it is, requirement by requirement.
+#[Object]
+impl MatchExplanation {
+    /// The match score in [0, 1].
+    async fn score(&self) -> f64 {
+        self.0.score
+    }
+    /// One entry per requirement, in requirement order.
+    async fn contributions(&self) -> Vec<RequirementContribution> {
+        self.0.contributions.iter().cloned().map(RequirementContribution).collect()
+    }
+    /// Must-have skills with no credit at all.
+    async fn missing_must_haves(&self, ctx: &Context<'_>) -> ApiResult<Vec<Skill>> {
+        let l = loaders(ctx)?;
+        let found = l.skill.load_many(self.0.missing_must_haves.iter().copied()).await?;
+        Ok(self.0.missing_must_haves.iter().filter_map(|id| found.get(id).cloned().map(Skill)).collect())
+    }
+}
+
+/// A learner ranked for a job or requirements.
+pub struct CandidateMatch {
+    /// The learner (already checked visible).
+    pub learner: Learner,
+    /// The explanation.
+    pub explanation: search_index::Explanation,
+}
+
+/// A candidate and why they rank where they do.
+#[Object]
+impl CandidateMatch {
+    /// The candidate.
+    async fn learner(&self) -> &Learner {
+        &self.learner
+    }
+    /// Match score in [0, 1].
+    async fn score(&self) -> f64 {
+        self.explanation.score
+    }
+    /// The per-requirement breakdown.
+    async fn explanation(&self) -> MatchExplanation {
+        MatchExplanation(self.explanation.clone())
+    }
+}
+
+/// A job ranked for a learner.
+pub struct JobMatch {
+    /// The job.
+    pub job: Job,
+    /// The explanation.
+    pub explanation: search_index::Explanation,
+}
+
+/// A job and how well the signed-in learner matches it.
+#[Object]
+impl JobMatch {
+    /// The job.
+    async fn job(&self) -> &Job {
+        &self.job
+    }
+    /// Match score in [0, 1].
+    async fn score(&self) -> f64 {
+        self.explanation.score
+    }
+    /// The per-requirement breakdown.
+    async fn explanation(&self) -> MatchExplanation {
+        MatchExplanation(self.explanation.clone())
+    }
+}
+
+crate::graphql::pagination::connection!(CandidateMatchConnection, CandidateMatchEdge, CandidateMatch, "candidates");
+crate::graphql::pagination::connection!(JobMatchConnection, JobMatchEdge, JobMatch, "job matches");
+
+/// A requirement not fully met.
+#[derive(Clone)]
+pub struct SkillGap(pub search_index::Gap);
+
+/// A requirement with credit below 1: what is required, what is held.
+#[Object]
+impl SkillGap {
+    /// The required skill.
+    async fn skill(&self, ctx: &Context<'_>) -> ApiResult<Skill> {
+        skill(ctx, self.0.requirement.skill).await
+    }
+    /// Level required, 1..5.
+    async fn required_level(&self) -> i32 {
+        i32::from(self.0.requirement.min_level)
+    }
+    /// Level of the best evidence held; 0 when none.
+    async fn held_level(&self) -> i32 {
+        i32::from(self.0.held_level)
+    }
+    /// The requirement's weight.
+    async fn weight(&self) -> f64 {
+        self.0.requirement.weight
+    }
+    /// Must-have.
+    async fn required(&self) -> bool {
+        self.0.requirement.required
+    }
+    /// Credit earned now, in [0, 1).
+    async fn credit(&self) -> f64 {
+        self.0.credit
+    }
+    /// The skill of the best evidence held; null when none.
+    async fn best_evidence_skill(&self, ctx: &Context<'_>) -> ApiResult<Option<Skill>> {
+        match &self.0.best_evidence {
+            Some(e) => Ok(Some(skill(ctx, e.skill).await?)),
+            None => Ok(None),
+        }
+    }
+    /// The kind of the best evidence held; null when none.
+    async fn best_evidence(&self) -> Option<EvidenceKind> {
+        self.0.best_evidence.map(|e| e.kind.into())
+    }
+}
+
+/// A gap analysis.
+pub struct GapAnalysis(pub search_index::Explanation);
+
+/// Every requirement with credit below 1, largest weighted gap first.
+#[Object]
+impl GapAnalysis {
+    /// The match score now.
+    async fn score(&self) -> f64 {
+        self.0.score
+    }
+    /// The gaps, ordered by weight x (1 - credit) descending.
+    async fn gaps(&self) -> Vec<SkillGap> {
+        self.0.gaps().into_iter().map(SkillGap).collect()
+    }
+    /// The full breakdown.
+    async fn explanation(&self) -> MatchExplanation {
+        MatchExplanation(self.0.clone())
+    }
+}
+
+/// One step of a pathway.
+pub struct PathwayStep {
+    /// 1-based position.
+    pub order: i32,
+    /// The microcredential.
+    pub microcredential: Microcredential,
+    /// Gaps it closes (that no earlier step closed).
+    pub closes: Vec<SkillGap>,
+}
+
+/// Take this microcredential next.
+#[Object]
+impl PathwayStep {
+    /// Position in the pathway, from 1. Every prerequisite of a step is held already or
+    /// taught by an earlier step.
+    async fn order(&self) -> i32 {
+        self.order
+    }
+    /// The microcredential to take.
+    async fn microcredential(&self) -> &Microcredential {
+        &self.microcredential
+    }
+    /// Gaps this step closes; empty for a step taken only to meet a later step's
+    /// prerequisite.
+    async fn closes(&self) -> &[SkillGap] {
+        &self.closes
+    }
+}
+
+/// A learning pathway.
+#[derive(SimpleObject)]
+pub struct LearningPathway {
+    /// What was minimised.
+    pub objective: PathwayObjective,
+    /// The microcredentials to take, in a valid order.
+    pub steps: Vec<PathwayStep>,
+    /// Sum of the steps' costs, in cents of `currency`.
+    pub total_cost_cents: i32,
+    /// The currency of the costs; only microcredentials priced in it are considered.
+    pub currency: String,
+    /// Sum of the steps' hours.
+    pub total_hours: f64,
+    /// True when the search proved that no pathway is better; false when its work
+    /// bound stopped it first (the pathway is then the best found, valid but maybe not
+    /// the cheapest).
+    pub optimal: bool,
+    /// Gaps no available microcredential closes.
+    pub uncoverable: Vec<SkillGap>,
+    /// Gaps a microcredential could close but the budget left open.
+    pub not_closed: Vec<SkillGap>,
+    /// The match score now.
+    pub current_score: f64,
+    /// The match score after the pathway (its microcredentials as verified evidence).
+    pub projected_score: f64,
+    /// The projected score's breakdown.
+    pub projected_explanation: MatchExplanation,
+}
+
+/// A skill and the number of jobs it would unlock.
+pub struct SkillUnlock {
+    /// Skill id.
+    pub skill_id: i64,
+    /// Jobs that would reach the threshold.
+    pub jobs_unlocked: i32,
+}
+
+/// "Which one credential opens the most doors."
+#[Object]
+impl SkillUnlock {
+    /// A skill the learner lacks.
+    async fn skill(&self, ctx: &Context<'_>) -> ApiResult<Skill> {
+        skill(ctx, self.skill_id).await
+    }
+    /// Open jobs whose score would reach the threshold with this skill, verified, at
+    /// the job's required level.
+    async fn jobs_unlocked(&self) -> i32 {
+        self.jobs_unlocked
+    }
+}
+
+/// Free text normalised to a skill.
+#[derive(SimpleObject)]
+pub struct SkillNormalization {
+    /// The text given.
+    pub input: String,
+    /// The skill it names; null when unknown (never guessed).
+    pub skill: Option<Skill>,
+}
+
+/// A skill found in prose.
+#[derive(SimpleObject)]
+pub struct ExtractedSkill {
+    /// The skill.
+    pub skill: Skill,
+    /// Start of the mention, in UTF-8 bytes from the start of the text.
+    pub start: i32,
+    /// End of the mention (exclusive), in UTF-8 bytes.
+    pub end: i32,
+    /// The mention as written.
+    pub text: String,
+}
+
+/// Converts a count or size to a GraphQL Int.
+pub fn int(n: impl TryInto<i32>) -> ApiResult<i32> {
+    n.try_into().map_err(|_| ApiError::Internal("value out of Int range".into()))
+}

@@ -1,0 +1,8 @@
+//! GraphQL object types.
+
+pub mod catalog;
+pub mod enums;
+pub mod job;
+pub mod learner;
+pub mod matching;
+pub mod node;

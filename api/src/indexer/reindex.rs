@@ -1,0 +1,108 @@
+//! `talent reindex`: rebuild the index from the database into a fresh generation and
+//! swap it in.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use search_index::Engine;
+use search_index::engine::{Document, EngineError, EngineOptions, SourceError};
+
+use super::{docs, taxonomy};
+use crate::config::StorageConfig;
+use crate::db::{Db, migrations};
+
+/// What a reindex did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReindexReport {
+    /// Learner documents written.
+    pub learners: usize,
+    /// Job documents written.
+    pub jobs: usize,
+    /// Microcredential documents written.
+    pub microcredentials: usize,
+    /// The outbox sequence the new index reflects.
+    pub applied_seq: u64,
+    /// The live generation's directory.
+    pub path: PathBuf,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// Rebuilds the index under `index_dir` from the database: takes a snapshot, then opens
+/// the index (which fails when a server holds it) and builds a fresh generation that
+/// replaces the live one atomically. A server started afterwards replays the outbox
+/// after the snapshot's sequence.
+pub async fn reindex(db: &Db, index_dir: &Path) -> anyhow::Result<ReindexReport> {
+    let started = Instant::now();
+    let tax = {
+        let mut p = db.conn().await?;
+        std::sync::Arc::new(taxonomy::load(&mut p.conn()).await?)
+    };
+    let snapshot = docs::snapshot(db).await.context("reading the database")?;
+    let (mut learners, mut jobs, mut microcredentials) = (0, 0, 0);
+    for d in &snapshot.docs {
+        match d {
+            Document::Learner(_) => learners += 1,
+            Document::Job(_) => jobs += 1,
+            Document::Microcredential(_) => microcredentials += 1,
+        }
+    }
+    let applied_seq = snapshot.applied_seq;
+    let dir = index_dir.to_path_buf();
+    let built = tokio::task::spawn_blocking(move || -> Result<PathBuf, EngineError> {
+        let mut pending = Some(snapshot);
+        let (mut engine, report) = Engine::open(&dir, tax, EngineOptions::default(), || {
+            pending
+                .take()
+                .ok_or_else(|| SourceError::from("snapshot already used"))
+        })?;
+        if let Some(snapshot) = pending.take() {
+            debug_assert!(report.rebuilt.is_none());
+            engine.rebuild(snapshot)?;
+        }
+        Ok(engine.index_path().unwrap_or(dir))
+    })
+    .await
+    .context("reindex task")?;
+    let path = match built {
+        Ok(p) => p,
+        Err(e @ EngineError::Locked(_)) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "cannot reindex {}: the index is in use (stop `talent serve` on this data dir first)",
+                index_dir.display()
+            )));
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!("cannot rebuild the index {}", index_dir.display())));
+        }
+    };
+    Ok(ReindexReport {
+        learners,
+        jobs,
+        microcredentials,
+        applied_seq,
+        path,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The `talent reindex` command: connects (migrating if needed), rebuilds
+/// `<data-dir>/index` and prints the counts and the time taken.
+pub async fn run(storage: &StorageConfig) -> anyhow::Result<()> {
+    storage.prepare_data_dir()?;
+    let db = crate::cli::connect(storage).await?;
+    migrations::run_pending(&db).await?;
+    let r = reindex(&db, &storage.index_dir()).await?;
+    println!(
+        "reindexed {} learners, {} jobs, {} microcredentials (outbox sequence {}) into {} in {:.2}s",
+        r.learners,
+        r.jobs,
+        r.microcredentials,
+        r.applied_seq,
+        r.path.display(),
+        r.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
