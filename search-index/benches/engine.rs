@@ -342,17 +342,6 @@ fn searcher(dir: &std::path::Path, tax: Arc<Taxonomy>) {
         .into_iter()
         .map(CandidateQuery::new)
         .collect();
-    if std::env::var_os("SI_DEBUG").is_some() {
-        for q in queries.iter().take(40) {
-            let t = Instant::now();
-            let page = engine.search_candidates(q).expect("search");
-            eprintln!(
-                "  -> {:.2} ms, 20th score {:.3}",
-                t.elapsed().as_secs_f64() * 1e3,
-                page.hits.last().map_or(0.0, |h| h.score)
-            );
-        }
-    }
     // Sanity: the engine returns exactly the scan's results.
     for q in &queries {
         let a = engine.search_candidates(q).expect("search");

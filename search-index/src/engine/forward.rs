@@ -41,6 +41,12 @@ pub(crate) fn unpack(e: u32) -> (u32, u8, u8) {
     (e & SKILL_MASK, ((e >> 20) & 7) as u8, ((e >> 23) & 7) as u8)
 }
 
+/// The posting list of a packed entry with a known skill.
+#[inline]
+pub(crate) fn posting_index(skill: u32, e: u32) -> usize {
+    ((skill as usize) << 6) | ((e >> 20) & 63) as usize
+}
+
 /// A fixed-size bitset over slots.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BitSet {
@@ -108,7 +114,10 @@ pub(crate) struct LearnerStore {
     pub(crate) ev_off: Vec<u32>,
     pub(crate) ev: Vec<u32>,
     pub(crate) cred: Vec<i64>,
-    /// Per skill dense index: the slots holding evidence on it, ascending, no repeats.
+    /// Per (skill dense index, evidence class): the slots holding such evidence,
+    /// ascending, no repeats. Index `skill << 6 | class` with class `(conf << 3) | level`
+    /// (bits 20..26 of the packed entry), so every list has one exact credit per
+    /// requirement.
     pub(crate) postings: Vec<Vec<u32>>,
     pub(crate) slot_of: HashMap<i64, u32>,
     pub(crate) locations: HashMap<String, u32>,
@@ -119,7 +128,7 @@ impl LearnerStore {
     pub(crate) fn new(num_skills: usize) -> LearnerStore {
         LearnerStore {
             ev_off: vec![0],
-            postings: vec![Vec::new(); num_skills],
+            postings: vec![Vec::new(); num_skills << 6],
             ..LearnerStore::default()
         }
     }
@@ -191,7 +200,7 @@ impl LearnerStore {
             self.ev.push(pack(skill, e.level, e.kind, e.expired));
             self.cred.push(e.credential_id.unwrap_or(NO_CREDENTIAL));
             if skill != UNKNOWN_SKILL {
-                let p = &mut self.postings[skill as usize];
+                let p = &mut self.postings[posting_index(skill, self.ev[self.ev.len() - 1])];
                 if p.last() != Some(&slot) {
                     p.push(slot);
                 }
@@ -257,7 +266,7 @@ impl LearnerStore {
             keyed.push((k1, k2, slot));
         }
         keyed.sort_unstable();
-        let mut out = LearnerStore::new(self.postings.len());
+        let mut out = LearnerStore::new(self.postings.len() >> 6);
         out.locations = std::mem::take(&mut self.locations);
         out.ids.reserve(keyed.len());
         out.ev.reserve(self.ev.len());
@@ -273,7 +282,7 @@ impl LearnerStore {
             for &e in &self.ev[a..b] {
                 let skill = e & SKILL_MASK;
                 if skill != UNKNOWN_SKILL {
-                    let p = &mut out.postings[skill as usize];
+                    let p = &mut out.postings[posting_index(skill, e)];
                     if p.last() != Some(&new) {
                         p.push(new);
                     }
