@@ -4,7 +4,7 @@
 use diesel_async::AsyncMigrationHarness;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use super::{Db, DbError, DbResult};
+use super::{Db, DbError, DbPool, DbResult};
 
 /// PostgreSQL migrations.
 pub const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -26,14 +26,14 @@ pub struct MigrationReport {
 /// with `$m` bound to that backend's embedded migrations.
 macro_rules! with_harness {
     ($db:expr, |$h:ident, $m:ident| $op:expr) => {
-        match $db {
-            Db::Pg(pool) => {
+        match $db.pool() {
+            DbPool::Pg(pool) => {
                 let conn = pool.dedicated_connection().await.map_err(migration_error)?;
                 let mut $h = AsyncMigrationHarness::new(conn);
                 let $m = POSTGRES;
                 $op
             }
-            Db::Sqlite(pool) => {
+            DbPool::Sqlite(pool) => {
                 let conn = pool.dedicated_connection().await.map_err(migration_error)?;
                 let mut $h = AsyncMigrationHarness::new(conn);
                 let $m = SQLITE;

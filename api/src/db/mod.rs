@@ -10,6 +10,8 @@
 pub mod migrations;
 pub mod schema;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::SqliteConnection;
@@ -107,9 +109,18 @@ impl PoolConfig {
     }
 }
 
-/// A pool of connections to one backend. Cheap to clone.
+/// A pool of connections to one backend, with a count of the statements its
+/// connections have run (for tests that hold query counts fixed, and for metrics).
+/// Cheap to clone.
 #[derive(Clone)]
-pub enum Db {
+pub struct Db {
+    pool: DbPool,
+    statements: Arc<AtomicU64>,
+}
+
+/// The pool of one backend.
+#[derive(Clone)]
+pub enum DbPool {
     /// PostgreSQL.
     Pg(Pool<AsyncPgConnection>),
     /// SQLite.
@@ -118,10 +129,21 @@ pub enum Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Db::Pg(_) => "Db::Pg",
-            Db::Sqlite(_) => "Db::Sqlite",
+        f.write_str(match self.pool {
+            DbPool::Pg(_) => "Db::Pg",
+            DbPool::Sqlite(_) => "Db::Sqlite",
         })
+    }
+}
+
+/// Counts statements as diesel starts them.
+struct StatementCounter(Arc<AtomicU64>);
+
+impl diesel::connection::Instrumentation for StatementCounter {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -174,14 +196,27 @@ impl Db {
                     }
                     Ok(Ok(_)) => {}
                 }
-                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+                let statements = Arc::new(AtomicU64::new(0));
+                let counter = statements.clone();
+                let mut manager_config = ManagerConfig::<AsyncPgConnection>::default();
+                manager_config.custom_setup = Box::new(move |url| {
+                    let counter = counter.clone();
+                    let url = url.to_owned();
+                    Box::pin(async move {
+                        use diesel_async::AsyncConnection;
+                        let mut conn = AsyncPgConnection::establish(&url).await?;
+                        conn.set_instrumentation(StatementCounter(counter));
+                        Ok(conn)
+                    })
+                });
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, manager_config);
                 let pool = Pool::builder()
                     .max_size(config.max_size)
                     .connection_timeout(config.connect_timeout)
                     .build(manager)
                     .await
                     .map_err(|e| unavailable(&e))?;
-                let db = Db::Pg(pool);
+                let db = Db { pool: DbPool::Pg(pool), statements };
                 db.conn().await?;
                 Ok(db)
             }
@@ -194,14 +229,20 @@ impl Db {
                     .map_err(|e| {
                         DbError::Unavailable(format!("cannot open SQLite database {path:?}: {e}"))
                     })?;
+                let statements = Arc::new(AtomicU64::new(0));
+                let counter = statements.clone();
                 let mut manager_config = ManagerConfig::<SqliteConn>::default();
-                manager_config.custom_setup = Box::new(|url| {
+                manager_config.custom_setup = Box::new(move |url| {
                     let path = sqlite_path(url).to_owned();
+                    let counter = counter.clone();
                     Box::pin(async move {
-                        tokio::task::spawn_blocking(move || open_sqlite(&path))
+                        use diesel_async::AsyncConnection;
+                        let mut conn = tokio::task::spawn_blocking(move || open_sqlite(&path))
                             .await
                             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?
-                            .map(SyncConnectionWrapper::new)
+                            .map(SyncConnectionWrapper::new)?;
+                        conn.set_instrumentation(StatementCounter(counter));
+                        Ok(conn)
                     })
                 });
                 let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(
@@ -214,7 +255,7 @@ impl Db {
                     .build(manager)
                     .await
                     .map_err(|e| unavailable(&e))?;
-                let db = Db::Sqlite(pool);
+                let db = Db { pool: DbPool::Sqlite(pool), statements };
                 db.conn().await?;
                 Ok(db)
             }
@@ -223,26 +264,37 @@ impl Db {
 
     /// The backend this pool talks to.
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Pg(_) => Backend::Postgres,
-            Db::Sqlite(_) => Backend::Sqlite,
+        match self.pool {
+            DbPool::Pg(_) => Backend::Postgres,
+            DbPool::Sqlite(_) => Backend::Sqlite,
         }
+    }
+
+    /// The pool itself (for backend-specific work: migrations, bulk loads).
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Statements run so far by this pool's connections (all of them, since the pool
+    /// was created).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     /// Checks a connection out of the pool.
     pub async fn conn(&self) -> DbResult<Pooled> {
-        match self {
-            Db::Pg(p) => p.get_owned().await.map(Pooled::Pg),
-            Db::Sqlite(p) => p.get_owned().await.map(Pooled::Sqlite),
+        match &self.pool {
+            DbPool::Pg(p) => p.get_owned().await.map(Pooled::Pg),
+            DbPool::Sqlite(p) => p.get_owned().await.map(Pooled::Sqlite),
         }
         .map_err(|e| DbError::Unavailable(e.to_string()))
     }
 
     /// Connections open and idle, for the pool-use metric.
     pub fn pool_state(&self) -> (u32, u32) {
-        let s = match self {
-            Db::Pg(p) => p.state(),
-            Db::Sqlite(p) => p.state(),
+        let s = match &self.pool {
+            DbPool::Pg(p) => p.state(),
+            DbPool::Sqlite(p) => p.state(),
         };
         (s.connections, s.idle_connections)
     }
@@ -333,4 +385,9 @@ macro_rules! transaction {
             }
         }
     };
+}
+
+/// Statements run so far through `db`'s connections (see [`Db::statements`]).
+pub fn statement_count(db: &Db) -> u64 {
+    db.statements()
 }

@@ -23,7 +23,7 @@ use crate::db::schema::{
     credential_skills, credentials, job_requirements, jobs, learner_skills, learners,
     microcredential_prerequisites, microcredential_skills, microcredentials, outbox, users,
 };
-use crate::db::{Db, DbConn, DbError, DbResult};
+use crate::db::{Db, DbConn, DbError, DbPool, DbResult};
 use crate::repo::{self, EntityKind, Operation, now};
 
 /// What to generate.
@@ -200,8 +200,8 @@ macro_rules! insert_batch {
 }
 
 async fn write_batch(db: &Db, batch: Batch) -> DbResult<()> {
-    match db {
-        Db::Pg(pool) => {
+    match db.pool() {
+        DbPool::Pg(pool) => {
             let mut c = pool
                 .get()
                 .await
@@ -217,7 +217,7 @@ async fn write_batch(db: &Db, batch: Batch) -> DbResult<()> {
             })
             .await
         }
-        Db::Sqlite(pool) => {
+        DbPool::Sqlite(pool) => {
             let mut c = pool
                 .get()
                 .await
@@ -238,7 +238,7 @@ async fn write_batch(db: &Db, batch: Batch) -> DbResult<()> {
 
 /// Moves PostgreSQL's identity sequences past the ids assigned here.
 async fn bump_sequences(db: &Db) -> DbResult<()> {
-    if let Db::Pg(pool) = db {
+    if let DbPool::Pg(pool) = db.pool() {
         use diesel_async::RunQueryDsl;
         let mut c = pool
             .get()
