@@ -10,6 +10,10 @@
 //! | `TALENT_JWT_SECRET` | generated once into `<data-dir>/jwt-secret` (mode 0600) | HS256 secret |
 //! | `TALENT_JWT_ISSUER` | `talent` | required `iss` |
 //! | `TALENT_JWT_AUDIENCE` | `talent-api` | required `aud` |
+//! | `TALENT_JWT_DISABLE_HS256` | `0` | `1`: no HS256 key (production); see [`crate::auth::config`] |
+//! | `TALENT_JWT_PUBLIC_KEYS` | none | `ALG:path[:kid]`, comma-separated; ALG `RS256`, `ES256` or `EdDSA`; PEM public keys |
+//! | `TALENT_JWT_JWKS_FILE` | none | a local JWKS file (never fetched from a URL) |
+//! | `TALENT_JWT_LEEWAY_SECS` | `30` | clock skew allowed on `exp`/`nbf`/`iat`, at most 60 |
 //! | `TALENT_LOG_FORMAT` | `pretty` | `json` or `pretty` |
 //! | `RUST_LOG` | `info` | log filter |
 //!
