@@ -18,7 +18,7 @@
 //! stale. The credentials table has no index on `expires_at`, so a sweep scans it; that
 //! is cheap at the sizes this serves and happens rarely.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -75,22 +75,25 @@ pub async fn next_expiry(
 /// The learners whose indexed document still counts one of these (expired)
 /// credentials as unexpired, ascending.
 pub fn stale_learners(engine: &Engine, expired: &[(i64, i64)]) -> Vec<i64> {
-    let mut stale = BTreeSet::new();
+    let mut by_learner: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
     for &(credential, learner) in expired {
-        if stale.contains(&learner) {
-            continue;
-        }
-        let Some(evidence) = engine.learner_evidence(learner) else {
-            continue;
-        };
-        if evidence
-            .iter()
-            .any(|e| e.credential_id == Some(credential) && !e.expired)
-        {
-            stale.insert(learner);
-        }
+        by_learner.entry(learner).or_default().insert(credential);
     }
-    stale.into_iter().collect()
+    by_learner
+        .into_iter()
+        .filter(|(learner, credentials)| match engine.learner_evidence(*learner) {
+            Ok(None) => false,
+            Ok(Some(evidence)) => evidence.iter().any(|e| {
+                !e.expired && e.credential_id.is_some_and(|c| credentials.contains(&c))
+            }),
+            Err(e) => {
+                // Unreadable here: re-indexing it is the safe side.
+                tracing::warn!(learner, error = %e, "expiry sweep: indexed evidence unreadable");
+                true
+            }
+        })
+        .map(|(learner, _)| learner)
+        .collect()
 }
 
 /// Writes an UPSERT outbox row for each learner, `CHUNK` per transaction.

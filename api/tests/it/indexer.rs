@@ -202,7 +202,10 @@ async fn a_learner_change_is_searchable_once_caught_up_and_private_hides_it() {
             "{:?}: a private learner reached recruiter search",
             t.db.backend()
         );
-        assert!(svc.read(|e| e.learner_evidence(ada)).is_some());
+        assert!(
+            svc.read(|e| e.learner_evidence(ada).expect("evidence"))
+                .is_some()
+        );
 
         // Job alerts: an open job upserted is announced; closing it is not.
         let mut alerts = svc.subscribe_job_changes();
@@ -240,7 +243,10 @@ async fn deleting_a_learner_removes_its_document() {
         assert!(repo::learners::delete(c, ada).await.expect("delete"));
         svc.poke();
         assert!(svc.wait_caught_up(WAIT).await);
-        assert_eq!(svc.read(|e| e.learner_evidence(ada)), None);
+        assert_eq!(
+            svc.read(|e| e.learner_evidence(ada).expect("evidence")),
+            None
+        );
         assert!(svc.read(|e| candidates(e, sql)).is_empty());
         assert_eq!(svc.read(|e| e.num_learners()), 0);
         svc.shutdown().await;
@@ -438,7 +444,7 @@ async fn a_credential_that_expires_after_indexing_stops_counting_in_full() {
         .id;
         let svc = start(&t.db, None).await.expect("start");
         let expired = |svc: &SearchService| {
-            svc.read(|e| e.learner_evidence(ada))
+            svc.read(|e| e.learner_evidence(ada).expect("evidence"))
                 .expect("indexed")
                 .iter()
                 .find(|e| e.credential_id == Some(cred))
@@ -491,7 +497,9 @@ async fn start_up_sweeps_credentials_that_expired_while_the_node_was_down() {
     drop(svc);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let svc = start(&t.db, Some(dir.path())).await.expect("restart");
-    let ev = svc.read(|e| e.learner_evidence(ada)).expect("indexed");
+    let ev = svc
+        .read(|e| e.learner_evidence(ada).expect("evidence"))
+        .expect("indexed");
     assert!(
         ev.iter()
             .any(|e| e.credential_id == Some(cred) && e.expired),
