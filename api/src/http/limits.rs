@@ -182,7 +182,7 @@ impl Extension for Guard {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<async_graphql::Value>> {
-        let path = info.path_node.to_string();
+        let path_node = info.path_node;
         match AssertUnwindSafe(next.run(ctx, info)).catch_unwind().await {
             Ok(result) => result,
             Err(panic) => {
@@ -194,11 +194,15 @@ impl Extension for Guard {
                 let request_id = request_id(ctx);
                 tracing::error!(
                     request_id = request_id.unwrap_or("-"),
-                    path = %path,
+                    path = %path_node,
                     panic = %message,
                     "resolver panicked (masked)"
                 );
-                Err(errors::internal_error(request_id))
+                let mut err = errors::internal_error(request_id);
+                err.path = serde_json::to_value(path_node)
+                    .and_then(serde_json::from_value)
+                    .unwrap_or_default();
+                Err(err)
             }
         }
     }
@@ -275,7 +279,6 @@ mod tests {
         alias_count(&async_graphql::parser::parse_query(q).unwrap())
     }
 
-    /// The naive oracle: expand fragments textually (no memo), count aliases.
     #[test]
     fn counts_aliases_including_typename_and_expanded_fragments() {
         assert_eq!(count("{ a }"), 0);
