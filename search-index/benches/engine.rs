@@ -335,7 +335,19 @@ fn searcher(dir: &std::path::Path, tax: Arc<Taxonomy>) {
         engine.num_learners()
     );
     let (rss, _) = rss_mib();
-    println!("searcher RSS after open: {rss:.0} MiB");
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let split: Vec<&str> = status
+        .lines()
+        .filter(|l| l.starts_with("RssAnon") || l.starts_with("RssFile"))
+        .collect();
+    println!(
+        "searcher RSS after open: {rss:.0} MiB ({})",
+        split
+            .join(", ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let mut rng = ChaCha8Rng::seed_from_u64(99);
     let occ = occupations(&mut ChaCha8Rng::seed_from_u64(42));
     let queries: Vec<CandidateQuery> = jobs(&occ, &mut rng, 200)

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use crate::engine::docs::{LearnerDoc, location_key};
-use crate::scoring::{Evidence, EvidenceKind};
+use crate::scoring::EvidenceKind;
 use crate::taxonomy::Taxonomy;
 
 /// Skill bits of a packed evidence entry.
@@ -26,8 +26,6 @@ pub(crate) const NO_LOCATION: u32 = u32::MAX;
 const COMPACT_MIN_DEAD: usize = 1024;
 #[cfg(test)]
 const COMPACT_MIN_DEAD: usize = 4;
-/// Sentinel for "no credential" in the credential id array.
-const NO_CREDENTIAL: i64 = i64::MIN;
 
 /// Packs one evidence entry.
 pub(crate) fn pack(skill: u32, level: u8, kind: EvidenceKind, expired: bool) -> u32 {
@@ -113,7 +111,6 @@ pub(crate) struct LearnerStore {
     /// CSR: evidence of slot `s` is `ev[ev_off[s]..ev_off[s + 1]]`.
     pub(crate) ev_off: Vec<u32>,
     pub(crate) ev: Vec<u32>,
-    pub(crate) cred: Vec<i64>,
     /// Per (skill dense index, evidence class): the slots holding such evidence,
     /// ascending, no repeats. Index `skill << 6 | class` with class `(conf << 3) | level`
     /// (bits 20..26 of the packed entry), so every list has one exact credit per
@@ -155,29 +152,6 @@ impl LearnerStore {
         &self.ev[self.ev_off[slot as usize] as usize..self.ev_off[slot as usize + 1] as usize]
     }
 
-    /// The learner's evidence as [`Evidence`] (entries with unknown skills left out).
-    pub(crate) fn evidence_of(&self, tax: &Taxonomy, slot: u32) -> Vec<Evidence> {
-        let a = self.ev_off[slot as usize] as usize;
-        self.evidence(slot)
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &e)| {
-                let (skill, level, conf) = unpack(e);
-                if skill == UNKNOWN_SKILL {
-                    return None;
-                }
-                let c = self.cred[a + i];
-                Some(Evidence {
-                    skill: tax.id_of(skill),
-                    level,
-                    kind: EvidenceKind::from_code(conf / 2)?,
-                    expired: conf % 2 == 1,
-                    credential_id: (c != NO_CREDENTIAL).then_some(c),
-                })
-            })
-            .collect()
-    }
-
     /// Inserts or replaces a learner.
     pub(crate) fn upsert(&mut self, tax: &Taxonomy, doc: &LearnerDoc) {
         self.delete(doc.id);
@@ -198,7 +172,6 @@ impl LearnerStore {
         for e in &doc.evidence {
             let skill = tax.dense(e.skill).unwrap_or(UNKNOWN_SKILL);
             self.ev.push(pack(skill, e.level, e.kind, e.expired));
-            self.cred.push(e.credential_id.unwrap_or(NO_CREDENTIAL));
             if skill != UNKNOWN_SKILL {
                 let p = &mut self.postings[posting_index(skill, self.ev[self.ev.len() - 1])];
                 if p.last() != Some(&slot) {
@@ -226,7 +199,6 @@ impl LearnerStore {
         self.remote.shrink_to_fit();
         self.ev_off.shrink_to_fit();
         self.ev.shrink_to_fit();
-        self.cred.shrink_to_fit();
         self.postings.iter_mut().for_each(Vec::shrink_to_fit);
         self.slot_of.shrink_to_fit();
     }
@@ -266,11 +238,13 @@ impl LearnerStore {
             keyed.push((k1, k2, slot));
         }
         keyed.sort_unstable();
-        let mut out = LearnerStore::new(self.postings.len() >> 6);
+        let num_skills = self.postings.len() >> 6;
+        // Postings are rebuilt from the evidence: free the old ones first.
+        self.postings = Vec::new();
+        let mut out = LearnerStore::new(num_skills);
         out.locations = std::mem::take(&mut self.locations);
         out.ids.reserve(keyed.len());
         out.ev.reserve(self.ev.len());
-        out.cred.reserve(self.ev.len());
         for &(_, _, slot) in &keyed {
             let new = out.ids.len() as u32;
             let s = slot as usize;
@@ -289,7 +263,6 @@ impl LearnerStore {
                 }
             }
             out.ev.extend_from_slice(&self.ev[a..b]);
-            out.cred.extend_from_slice(&self.cred[a..b]);
             out.ev_off.push(out.ev.len() as u32);
             out.slot_of.insert(self.ids[s], new);
         }

@@ -37,7 +37,6 @@ pub(crate) struct Ranked {
     pub score: f64,
     pub relevance: f32,
     pub id: i64,
-    pub slot: u32,
 }
 
 impl Ord for Ranked {
@@ -317,7 +316,6 @@ fn score_range(
                 score,
                 relevance: 0.0,
                 id: s.ids[slot as usize],
-                slot,
             };
             if p.accepts(&r) {
                 top.push(r);
@@ -437,7 +435,6 @@ pub(crate) fn search_traced(
                     score,
                     relevance: 0.0,
                     id: s.ids[slot as usize],
-                    slot,
                 };
                 if p.accepts(&r) {
                     seed_top.push(r);

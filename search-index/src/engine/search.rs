@@ -16,16 +16,18 @@
 
 use std::collections::HashMap;
 
-use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::collector::{Collector, DocSetCollector, SegmentCollector};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, Term};
+use tantivy::schema::Value;
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
 use crate::engine::catalog::LearnerCredits;
-use crate::engine::docs::{JobDoc, MicrocredentialDoc, location_key};
+use crate::engine::docs::{Document, JobDoc, MicrocredentialDoc, location_key};
 use crate::engine::error::EngineError;
 use crate::engine::forward::NO_LOCATION;
 use crate::engine::retrieval::{self, Compiled, Eligibility, Params, Ranked, TopK};
+use crate::engine::schema;
 use crate::engine::sync::Engine;
 use crate::scoring::{self, Evidence, Explanation, Requirement};
 use crate::taxonomy::SkillId;
@@ -80,7 +82,6 @@ impl Cursor {
             score: self.score,
             relevance: self.relevance,
             id: self.id,
-            slot: 0,
         }
     }
 }
@@ -373,9 +374,9 @@ impl Engine {
         let hits = ranked
             .into_iter()
             .map(|r| {
-                let evidence = self.learners.evidence_of(&self.tax, r.slot);
+                let evidence = self.stored_evidence(r.id)?.unwrap_or_default();
                 let explanation = scoring::score_unchecked(&self.tax, &q.requirements, &evidence);
-                CandidateHit {
+                Ok(CandidateHit {
                     learner_id: r.id,
                     score: r.score,
                     relevance: r.relevance,
@@ -385,9 +386,9 @@ impl Engine {
                         relevance: r.relevance,
                         id: r.id,
                     },
-                }
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>, EngineError>>()?;
         Ok(Page {
             hits,
             has_next_page,
@@ -425,7 +426,6 @@ impl Engine {
                 score,
                 relevance,
                 id,
-                slot,
             };
             if p.after.is_none_or(|a| r > a) {
                 top.push(r);
@@ -435,10 +435,38 @@ impl Engine {
     }
 
     /// The evidence of a learner as indexed (any visibility: for the learner's own views
-    /// and for gap analysis), `None` if unknown.
-    pub fn learner_evidence(&self, learner_id: i64) -> Option<Vec<Evidence>> {
-        let slot = *self.learners.slot_of.get(&learner_id)?;
-        Some(self.learners.evidence_of(&self.tax, slot))
+    /// and for gap analysis), `None` if unknown. Read from the stored record (the
+    /// forward index keeps no credential ids, to save memory).
+    pub fn learner_evidence(&self, learner_id: i64) -> Result<Option<Vec<Evidence>>, EngineError> {
+        if !self.learners.slot_of.contains_key(&learner_id) {
+            return Ok(None);
+        }
+        self.stored_evidence(learner_id)
+    }
+
+    fn stored_evidence(&self, learner_id: i64) -> Result<Option<Vec<Evidence>>, EngineError> {
+        let f = self.handle.fields;
+        let searcher = self.handle.reader.searcher();
+        let query = TermQuery::new(
+            schema::key_term(&f, 'l', learner_id),
+            IndexRecordOption::Basic,
+        );
+        let Some(addr) = searcher
+            .search(&query, &DocSetCollector)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let bytes = doc
+            .get_first(f.doc)
+            .and_then(|v| v.as_bytes())
+            .ok_or_else(|| EngineError::Corrupt("document without source".into()))?;
+        match schema::decode_stored(bytes)? {
+            Document::Learner(l) => Ok(Some(l.evidence)),
+            _ => Err(EngineError::Corrupt("learner key on another kind".into())),
+        }
     }
 
     /// Number of learners indexed.
@@ -482,7 +510,7 @@ impl Engine {
         q: &JobQuery,
     ) -> Result<Page<JobHit>, EngineError> {
         let evidence = self
-            .learner_evidence(learner_id)
+            .learner_evidence(learner_id)?
             .ok_or_else(|| EngineError::InvalidInput(format!("unknown learner {learner_id}")))?;
         self.jobs_for_evidence(&evidence, q)
     }
@@ -522,7 +550,6 @@ impl Engine {
                 score,
                 relevance: 0.0,
                 id: job.id,
-                slot: 0,
             };
             if after.is_none_or(|a| r > a) {
                 top.push(r);

@@ -118,7 +118,7 @@ fn private_learners_are_never_candidates() {
     );
     assert_eq!(e.search_candidates_scan(&q).expect("scan").hits.len(), 2);
     // The learner's own view sees their jobs whatever the visibility.
-    assert!(e.learner_evidence(10).is_some());
+    assert!(e.learner_evidence(10).expect("read").is_some());
 }
 
 #[test]
@@ -554,7 +554,7 @@ fn ids_and_evidence(
     ids: impl IntoIterator<Item = i64>,
 ) -> Vec<(i64, Option<Vec<Evidence>>)> {
     ids.into_iter()
-        .map(|id| (id, e.learner_evidence(id)))
+        .map(|id| (id, e.learner_evidence(id).expect("read")))
         .collect()
 }
 
@@ -597,8 +597,8 @@ fn reopen_reports_applied_sequence_and_keeps_documents() {
         }
     );
     assert_eq!(e.num_learners(), 2);
-    assert_eq!(e.learner_evidence(1), None);
-    assert_eq!(e.learner_evidence(2), Some(vec![ev(3, 3)]));
+    assert_eq!(e.learner_evidence(1).expect("read"), None);
+    assert_eq!(e.learner_evidence(2).expect("read"), Some(vec![ev(3, 3)]));
 }
 
 #[test]
@@ -716,7 +716,7 @@ fn schema_change_or_corruption_rebuilds_into_a_fresh_generation() {
     )
     .expect("open");
     assert!(report.rebuilt.is_some());
-    assert_eq!(e.learner_evidence(1), Some(vec![ev(4, 3)]));
+    assert_eq!(e.learner_evidence(1).expect("read"), Some(vec![ev(4, 3)]));
     drop(e);
     // A failing source leaves the previous state untouched: nothing swapped.
     let live = std::fs::read_to_string(dir.path().join("CURRENT")).expect("CURRENT");
@@ -775,8 +775,8 @@ fn rebuild_in_place_swaps_and_drops_staged_changes() {
     .expect("rebuild");
     assert_eq!((e.applied_seq(), e.staged_seq()), (10, 10));
     assert_eq!(e.commit().expect("commit"), 10);
-    assert_eq!(e.learner_evidence(1), None);
-    assert!(e.learner_evidence(2).is_some());
+    assert_eq!(e.learner_evidence(1).expect("read"), None);
+    assert!(e.learner_evidence(2).expect("read").is_some());
     let gens = std::fs::read_dir(dir.path())
         .expect("dir")
         .filter_map(|d| d.ok())
