@@ -9,9 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::token::parse_ttl;
-use crate::config::{
-    DEFAULT_AUDIENCE, DEFAULT_ISSUER, JwtConfig, LogFormat, StorageConfig, init_logging,
-};
+use crate::config::{JwtConfig, LogFormat, StorageConfig, init_logging};
 use crate::db::{Backend, Db, migrations};
 use crate::repo::{self, Role};
 use crate::seed::{Catalog, SeedSources};
@@ -177,7 +175,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if out.as_os_str() == "-" {
                 print!("{sdl}");
             } else {
-                std::fs::write(&out, sdl).with_context(|| format!("cannot write {}", out.display()))?;
+                std::fs::write(&out, sdl)
+                    .with_context(|| format!("cannot write {}", out.display()))?;
                 eprintln!("wrote {}", out.display());
             }
             Ok(())
@@ -216,7 +215,6 @@ fn load_catalog(dir: Option<&std::path::Path>) -> anyhow::Result<Catalog> {
 
 async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> {
     storage.prepare_data_dir()?;
-    let jwt = jwt_config(storage)?;
     let db = connect(storage).await?;
     tracing::info!(backend = ?db.backend(), url = %storage.redacted_url(), "database connected");
     let readiness = Arc::new(Readiness::default());
@@ -226,8 +224,10 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let http_cfg = crate::http::HttpConfig::from_env().context("invalid HTTP configuration")?;
-    let auth_cfg = crate::auth::AuthConfig::from_env(&storage.data_dir).context("invalid JWT configuration")?;
+    let auth_cfg = crate::auth::AuthConfig::from_env(&storage.data_dir)
+        .context("invalid JWT configuration")?;
     let verifier = Arc::new(crate::auth::Verifier::new(&auth_cfg).context("invalid JWT keys")?);
+    let verifier_keys = verifier.key_count();
     let deferred = server::Deferred::default();
     let app = server::router(
         AppState {
@@ -271,14 +271,25 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
         let pool_db = db.clone();
         metrics.set_pool_gauge(Box::new(move || pool_db.pool_state()));
         let schema = crate::graphql::build(
-            crate::graphql::context::Services { db: db.clone(), search: search.clone() },
+            crate::graphql::context::Services {
+                db: db.clone(),
+                search: search.clone(),
+            },
             &http_cfg,
             metrics.clone(),
         );
-        let provider = Arc::new(crate::graphql::AppContextProvider { db: db.clone(), verifier });
-        deferred.set(crate::http::graphql_router(schema, provider, &http_cfg, metrics.clone()));
+        let provider = Arc::new(crate::graphql::AppContextProvider {
+            db: db.clone(),
+            verifier,
+        });
+        deferred.set(crate::http::graphql_router(
+            schema,
+            provider,
+            &http_cfg,
+            metrics.clone(),
+        ));
         spawn_index_metrics(search.clone(), metrics);
-        tracing::info!(issuer = %jwt.issuer, audience = %jwt.audience, "ready");
+        tracing::info!(issuer = %auth_cfg.issuer, audience = %auth_cfg.audience, keys = verifier_keys, "ready");
         anyhow::Ok(search)
     };
     let search = match startup.await {
@@ -295,7 +306,10 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
 }
 
 /// Exports the index lag and applied sequence every second.
-fn spawn_index_metrics(search: Arc<crate::indexer::SearchService>, metrics: Arc<crate::http::Metrics>) {
+fn spawn_index_metrics(
+    search: Arc<crate::indexer::SearchService>,
+    metrics: Arc<crate::http::Metrics>,
+) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
@@ -357,15 +371,11 @@ async fn seed(storage: &StorageConfig, args: &SeedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The JWT settings: secret from `TALENT_JWT_SECRET` or the data dir.
+/// The settings `talent token` signs with: the HS256 secret (`TALENT_JWT_SECRET`, or
+/// the one generated in the data dir) and the issuer/audience the server requires.
 pub fn jwt_config(storage: &StorageConfig) -> anyhow::Result<JwtConfig> {
-    let env = std::env::var("TALENT_JWT_SECRET").ok();
-    let secret = crate::auth::secret::load_or_create(env.as_deref(), &storage.data_dir)?;
-    Ok(JwtConfig {
-        secret,
-        issuer: std::env::var("TALENT_JWT_ISSUER").unwrap_or_else(|_| DEFAULT_ISSUER.to_owned()),
-        audience: std::env::var("TALENT_JWT_AUDIENCE")
-            .unwrap_or_else(|_| DEFAULT_AUDIENCE.to_owned()),
+    crate::auth::AuthConfig::from_env(&storage.data_dir)?.mint_config().ok_or_else(|| {
+        anyhow::anyhow!("HS256 is disabled (TALENT_JWT_DISABLE_HS256): tokens come from your identity provider")
     })
 }
 

@@ -131,6 +131,28 @@ pub struct Loaders {
 }
 
 impl Loaders {
+    /// Empties every cache: after a mutation, fields resolved later in the same request
+    /// must see the new rows.
+    pub fn clear(&self) {
+        self.skill.clear::<i64>();
+        self.aliases.clear::<i64>();
+        self.children.clear::<i64>();
+        self.organization.clear::<i64>();
+        self.occupation.clear::<i64>();
+        self.occupation_requirements.clear::<i64>();
+        self.learner.clear::<i64>();
+        self.aspirations.clear::<i64>();
+        self.asserted.clear::<i64>();
+        self.learner_credentials.clear::<i64>();
+        self.credential.clear::<i64>();
+        self.credential_skills.clear::<i64>();
+        self.microcredential.clear::<i64>();
+        self.taught.clear::<i64>();
+        self.prerequisites.clear::<i64>();
+        self.job.clear::<i64>();
+        self.job_requirements.clear::<i64>();
+    }
+
     /// Fresh loaders (empty caches) over `db`.
     pub fn new(db: &Db) -> Self {
         fn dl<L: Loader<i64>>(l: L) -> DataLoader<L> {

@@ -150,7 +150,8 @@ impl MatchingQuery {
     }
 
     /// The signed-in learner: open jobs ranked by match score (then id), with
-    /// explanations. Empty until the learner has a profile.
+    /// explanations. BAD_USER_INPUT until the learner has a profile
+    /// (`upsertMyProfile`).
     #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
     async fn recommended_jobs(
         &self,
