@@ -91,11 +91,14 @@ fn truncate_location(id: i64, loc: Option<String>) -> Option<String> {
     Some(loc)
 }
 
+/// A credential with the skills it evidences, as (skill id, level).
+pub type CredentialWithSkills = (Credential, Vec<(i64, i32)>);
+
 /// The document of one learner from its rows: `credentials` with their skills as
 /// (skill id, level), `asserted` its self-asserted skills. Pure; see the module docs.
 pub fn learner_doc(
     learner: Learner,
-    credentials: &[(Credential, Vec<(i64, i32)>)],
+    credentials: &[CredentialWithSkills],
     asserted: &[AssertedSkill],
     now: NaiveDateTime,
 ) -> LearnerDoc {
@@ -169,7 +172,7 @@ pub async fn learner_docs(
             cred_skills.entry(cred).or_default().push((skill, lvl));
         }
     }
-    let mut creds_of: HashMap<i64, Vec<(Credential, Vec<(i64, i32)>)>> = HashMap::new();
+    let mut creds_of: HashMap<i64, Vec<CredentialWithSkills>> = HashMap::new();
     for c in credentials {
         let skills = cred_skills.remove(&c.id).unwrap_or_default();
         creds_of.entry(c.learner_id).or_default().push((c, skills));

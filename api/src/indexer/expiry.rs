@@ -4,9 +4,10 @@
 //! document indexed before one of its credentials expired goes stale the moment it
 //! expires, with no write to the database and so no outbox row. The indexer therefore
 //! sweeps: at start-up over every credential expired by then, and afterwards every
-//! [`super::IndexerOptions::sweep_interval`] (10 minutes by default) and shortly after
-//! the next known expiry, over the credentials whose `expires_at` fell in
-//! `(last sweep - SWEEP_OVERLAP, now]`. For those credentials it asks the local index
+//! [`super::IndexerOptions::sweep_interval`] (10 minutes by default) and one second
+//! after the next known expiry when sooner (at most every
+//! [`super::IndexerOptions::sweep_min_gap`], 10 s), over the credentials whose
+//! `expires_at` fell in `(last sweep - SWEEP_OVERLAP, now]`. For those credentials it asks the local index
 //! whether the learner's document still counts the credential as unexpired, and for
 //! each such learner writes an UPSERT outbox row (in one transaction per chunk).
 //!

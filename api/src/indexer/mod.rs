@@ -31,8 +31,8 @@
 //!   30 s of failing steps without progress it reports `Building` (not ready, so a load
 //!   balancer can route around this node), and `Ready` again after the next successful
 //!   step. It never reports `Failed` after start-up; `Failed` means start-up failed.
-//! - Expiry sweeps run every 10 minutes and just after the next known credential
-//!   expiry ([`expiry`]).
+//! - Expiry sweeps run every 10 minutes, and one second after the next known
+//!   credential expiry when that is sooner (at most every 10 s) ([`expiry`]).
 //!
 //! # Consistency
 //! Read-your-writes on one node: after a mutation commits, [`SearchService::wait_caught_up`]
@@ -51,6 +51,7 @@ pub mod docs;
 pub mod expiry;
 pub mod reindex;
 mod service;
+mod shared;
 mod tail;
 pub mod taxonomy;
 

@@ -7,22 +7,22 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::expiry::SWEEP_OVERLAP;
-use super::service::{Shared, Swept};
+use super::shared::{Shared, Swept};
 use crate::server::IndexState;
 
 /// How soon after a failed sweep the next one is tried.
 const SWEEP_RETRY: Duration = Duration::from_secs(60);
 
 /// When the next sweep is due after `swept`: the sweep interval, or just after the next
-/// known expiry if that comes sooner.
-fn next_sweep(swept: &Swept, interval: Duration) -> Instant {
+/// known expiry if that comes sooner, but not before `min_gap`.
+fn next_sweep(swept: &Swept, interval: Duration, min_gap: Duration) -> Instant {
     let mut wait = interval;
     if let Some(next) = swept.next_expiry {
         let until_next = (next - crate::repo::now())
             .to_std()
             .unwrap_or(Duration::ZERO)
             + Duration::from_secs(1);
-        wait = wait.min(until_next);
+        wait = wait.min(until_next.max(min_gap));
     }
     Instant::now() + wait
 }
@@ -31,7 +31,7 @@ fn next_sweep(swept: &Swept, interval: Duration) -> Instant {
 pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>, swept: Swept) {
     let opts = shared.options.clone();
     let mut last_sweep = swept.until;
-    let mut sweep_at = next_sweep(&swept, opts.sweep_interval);
+    let mut sweep_at = next_sweep(&swept, opts.sweep_interval, opts.sweep_min_gap);
     let mut backoff = opts.poll_interval;
     // Since when steps have failed without progress, and whether that made us report
     // the index as not ready.
@@ -81,7 +81,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>, sw
             match shared.sweep(Some(last_sweep - SWEEP_OVERLAP)).await {
                 Ok(swept) => {
                     last_sweep = swept.until;
-                    sweep_at = next_sweep(&swept, opts.sweep_interval);
+                    sweep_at = next_sweep(&swept, opts.sweep_interval, opts.sweep_min_gap);
                 }
                 Err(e) => {
                     tracing::warn!(

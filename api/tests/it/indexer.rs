@@ -27,6 +27,7 @@ fn options() -> IndexerOptions {
             search_threads: 1,
         },
         poll_interval: Duration::from_millis(50),
+        sweep_min_gap: Duration::from_millis(500),
         ..IndexerOptions::default()
     }
 }
