@@ -139,6 +139,7 @@ fn origins(v: &str) -> anyhow::Result<Vec<String>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::collections::HashMap;

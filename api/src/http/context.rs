@@ -114,6 +114,7 @@ pub fn bearer_from_init_payload(payload: &serde_json::Value) -> Result<Option<St
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;

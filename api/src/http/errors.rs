@@ -89,6 +89,7 @@ pub(crate) fn error_body(code: &str, message: &str, request_id: Option<&str>) ->
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -122,6 +122,7 @@ pub(crate) fn referenced_urls(html: &str) -> Vec<String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

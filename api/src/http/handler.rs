@@ -139,7 +139,7 @@ struct GetParams {
 
 /// One request or a batch, before execution.
 enum Parsed {
-    Single(async_graphql::Request),
+    Single(Box<async_graphql::Request>),
     Batch(Vec<async_graphql::Request>),
 }
 
@@ -187,7 +187,7 @@ async fn serve<E: Executor>(
         match Query::<GetParams>::try_from_uri(req.uri()) {
             Err(_) => return bad(StatusCode::BAD_REQUEST, "malformed query string"),
             Ok(Query(params)) => match get_request(params) {
-                Ok(r) => Parsed::Single(r),
+                Ok(r) => Parsed::Single(Box::new(r)),
                 Err(message) => return bad(StatusCode::BAD_REQUEST, &message),
             },
         }
@@ -211,7 +211,7 @@ async fn serve<E: Executor>(
 
     let batch = matches!(parsed, Parsed::Batch(_));
     let mut requests = match parsed {
-        Parsed::Single(r) => vec![r],
+        Parsed::Single(r) => vec![*r],
         Parsed::Batch(rs) => {
             if app.cfg.max_batch <= 1 {
                 return bad(StatusCode::BAD_REQUEST, "batched requests are not accepted");
@@ -383,7 +383,7 @@ fn post_body(bytes: &[u8]) -> Result<Parsed, String> {
             .map(request_from_json)
             .collect::<Result<Vec<_>, _>>()
             .map(Parsed::Batch),
-        other => request_from_json(other).map(Parsed::Single),
+        other => request_from_json(other).map(|r| Parsed::Single(Box::new(r))),
     }
 }
 
@@ -472,6 +472,7 @@ pub(crate) fn panic_response(request_id: Option<&str>) -> Response {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -272,6 +272,7 @@ impl<'d> AliasCounter<'d> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

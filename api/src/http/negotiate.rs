@@ -114,6 +114,7 @@ pub fn is_json_content_type(content_type: Option<&str>) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::MediaType::*;
     use super::*;

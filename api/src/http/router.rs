@@ -35,8 +35,8 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The GraphQL surface for `schema` (built with [`apply_limits`](super::apply_limits) and
 /// the same `metrics`):
 ///
-/// - `POST /graphql` and `GET /graphql`: GraphQL over HTTP (see [`handler`](super)
-///   docs in the module overview); `GET` with `Accept: text/html` and no `query` serves
+/// - `POST /graphql` and `GET /graphql`: GraphQL over HTTP (statuses and codes in the
+///   [module overview](super)); `GET` with `Accept: text/html` and no `query` serves
 ///   GraphiQL when `cfg.graphiql`;
 /// - `GET /graphql/ws`: graphql-transport-ws;
 /// - `GET /graphiql/{file}`: the bundled GraphiQL assets;

@@ -2,6 +2,8 @@
 //! small schema of its own and a test `ContextProvider` (token "good" accepted, "bad"
 //! refused).
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -31,7 +33,7 @@ struct Caller(String);
 struct Query;
 
 #[Object]
-#[allow(unreachable_code)] // `boom` panics
+#[allow(unreachable_code, clippy::diverging_sub_expression)] // `boom` panics
 impl Query {
     async fn value(&self, ctx: &Context<'_>) -> i32 {
         ctx.data_unchecked::<Arc<Counters>>()
