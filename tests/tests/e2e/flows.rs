@@ -1,0 +1,226 @@
+//! A flow per role, end to end over HTTP.
+
+use serde_json::{Value, json};
+use talent_tests::{TestApp, each_backend};
+
+use crate::fixture::*;
+
+/// The job of the flows: SQL must-have (w3), Python (w2), Tableau (w1).
+const JOB: &[Req<'static>] = &[
+    ("sql", 3, 3.0, true),
+    ("python", 3, 2.0, false),
+    ("tableau", 2, 1.0, false),
+];
+
+const GAP: &str = "query($j: ID!) { gapAnalysis(jobId: $j) { score
+    gaps { skill { slug } requiredLevel heldLevel weight required credit bestEvidence }
+    explanation { score contributions { contribution credit evidence requirement { skill { slug } } } } } }";
+
+fn gap_slugs(data: &Value) -> Vec<String> {
+    data["gapAnalysis"]["gaps"]
+        .as_array()
+        .expect("gaps")
+        .iter()
+        .map(|g| g["skill"]["slug"].as_str().expect("slug").to_owned())
+        .collect()
+}
+
+fn contribution<'a>(explanation: &'a Value, slug: &str) -> &'a Value {
+    explanation["contributions"]
+        .as_array()
+        .expect("contributions")
+        .iter()
+        .find(|c| c["requirement"]["skill"]["slug"] == slug)
+        .unwrap_or_else(|| panic!("no contribution for {slug}: {explanation:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn learner_builds_a_profile_and_sees_jobs_gaps_pathway_and_unlocks() {
+    each_backend(TestApp::builder(), |app| async move {
+        let recruiter = app.token("rec-x", "recruiter", Some("demo-employer"));
+        let learner = app.token("learner-a", "learner", None);
+        let job = create_job(&app, &recruiter, "Data Analyst", JOB, None).await;
+
+        profile(&app, &learner, "Ada").await;
+        let cred = add_credential(&app, &learner, "SQL course", &[("sql", 3)]).await;
+        assert_eq!(cred["status"], "UNVERIFIED");
+        let me = assert_skill(&app, &learner, "python", 3).await;
+        let evidence: Vec<(String, String)> = me["skills"]
+            .as_array()
+            .expect("skills")
+            .iter()
+            .map(|s| (s["skill"]["slug"].as_str().unwrap_or("").to_owned(), s["evidence"].as_str().unwrap_or("").to_owned()))
+            .collect();
+        assert!(evidence.contains(&("sql".into(), "UNVERIFIED_CREDENTIAL".into())), "{evidence:?}");
+        assert!(evidence.contains(&("python".into(), "SELF_ASSERTED".into())), "{evidence:?}");
+
+        // Expected score: (3 x 0.7 + 2 x 0.4 + 1 x 0) / 6.
+        let expected = (3.0 * 0.7 + 2.0 * 0.4) / 6.0;
+        let rec = app
+            .gql_ok(
+                Some(&learner),
+                "{ recommendedJobs { totalCount edges { node { score job { id title }
+                   explanation { score contributions { contribution } } } } } }",
+                json!({}),
+            )
+            .await;
+        let edges = rec["recommendedJobs"]["edges"].as_array().expect("edges");
+        assert_eq!(rec["recommendedJobs"]["totalCount"], 1, "{rec:#}");
+        assert_eq!(edges[0]["node"]["job"]["id"], job.as_str());
+        let score = f(&edges[0]["node"]["score"]);
+        assert!(approx(score, expected), "score {score}, expected {expected}");
+        assert_explained(&edges[0]["node"]["explanation"], score);
+
+        // Gaps by weight x (1 - credit): python 1.2, tableau 1.0, sql 0.9.
+        let gap = app.gql_ok(Some(&learner), GAP, json!({"j": job})).await;
+        assert_eq!(gap_slugs(&gap), ["python", "tableau", "sql"], "{gap:#}");
+        assert!(approx(f(&gap["gapAnalysis"]["score"]), expected));
+        let sql = &gap["gapAnalysis"]["gaps"][2];
+        assert_eq!((sql["heldLevel"].as_i64(), sql["required"].as_bool()), (Some(3), Some(true)));
+        assert!(approx(f(&sql["credit"]), 0.7), "{sql}");
+        assert_eq!(sql["bestEvidence"], "UNVERIFIED_CREDENTIAL");
+
+        let path = app
+            .gql_ok(
+                Some(&learner),
+                "query($j: ID!) { learningPathway(jobId: $j, currency: \"CAD\") { currentScore projectedScore
+                   totalCostCents currency steps { order microcredential { id currency costCents }
+                   closes { skill { slug } } } uncoverable { skill { slug } } } }",
+                json!({"j": job}),
+            )
+            .await;
+        let p = &path["learningPathway"];
+        let steps = p["steps"].as_array().expect("steps");
+        assert!(!steps.is_empty(), "{path:#}");
+        assert!(approx(f(&p["currentScore"]), expected));
+        assert!(f(&p["projectedScore"]) > expected + 0.1, "{path:#}");
+        let cost: i64 = steps.iter().map(|s| s["microcredential"]["costCents"].as_i64().unwrap_or(-1)).sum();
+        assert_eq!(p["totalCostCents"].as_i64(), Some(cost));
+        for (i, s) in steps.iter().enumerate() {
+            assert_eq!(s["order"].as_i64(), Some(i as i64 + 1));
+            assert_eq!(s["microcredential"]["currency"], "CAD");
+        }
+        let closed: Vec<&str> = steps
+            .iter()
+            .flat_map(|s| s["closes"].as_array().into_iter().flatten())
+            .filter_map(|g| g["skill"]["slug"].as_str())
+            .collect();
+        assert!(closed.contains(&"tableau"), "the catalogue's CAD Tableau course closes the gap: {path:#}");
+
+        // Tableau, verified at level 2: (2.1 + 0.8 + 1) / 6 = 0.65 >= 0.6.
+        let unlocks = app
+            .gql_ok(Some(&learner), "{ skillUnlocks(threshold: 0.6, first: 10) { skill { slug } jobsUnlocked } }", json!({}))
+            .await;
+        let tableau = unlocks["skillUnlocks"]
+            .as_array()
+            .expect("unlocks")
+            .iter()
+            .find(|u| u["skill"]["slug"] == "tableau")
+            .unwrap_or_else(|| panic!("tableau unlocks the job: {unlocks:#}"));
+        assert_eq!(tableau["jobsUnlocked"], 1);
+        // At a threshold no single skill reaches, nothing unlocks.
+        let none = app
+            .gql_ok(Some(&learner), "{ skillUnlocks(threshold: 0.99) { skill { slug } } }", json!({}))
+            .await;
+        assert_eq!(none["skillUnlocks"], json!([]), "{none:#}");
+        app.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recruiter_finds_the_learner_only_after_opt_in_with_an_explanation() {
+    each_backend(TestApp::builder(), |app| async move {
+        let recruiter = app.token("rec-x", "recruiter", Some("demo-employer"));
+        let learner = app.token("learner-a", "learner", None);
+        let id = profile(&app, &learner, "Ada").await;
+        add_credential(&app, &learner, "SQL course", &[("sql", 4)]).await;
+        assert_skill(&app, &learner, "python", 2).await;
+        let job = create_job(&app, &recruiter, "Data Analyst", JOB, None).await;
+
+        let before = app
+            .gql_ok(Some(&recruiter), CANDIDATES, json!({"j": job}))
+            .await;
+        assert_eq!(
+            candidate_ids(&before),
+            (vec![], 0),
+            "a private learner is not a candidate: {before:#}"
+        );
+
+        set_visibility(&app, &learner, "RECRUITERS").await;
+        let after = app
+            .gql_ok(Some(&recruiter), CANDIDATES, json!({"j": job}))
+            .await;
+        assert_eq!(candidate_ids(&after), (vec![id.clone()], 1), "{after:#}");
+        let node = &after["searchCandidates"]["edges"][0]["node"];
+        let score = f(&node["score"]);
+        // sql: 0.7 (unverified, level 4 >= 3); python: 0.4 x 2/3; tableau: 0.
+        let expected = (3.0 * 0.7 + 2.0 * 0.4 * 2.0 / 3.0) / 6.0;
+        assert!(
+            approx(score, expected),
+            "score {score}, expected {expected}"
+        );
+        assert_explained(&node["explanation"], score);
+        assert_eq!(
+            node["explanation"]["contributions"]
+                .as_array()
+                .map(Vec::len),
+            Some(3)
+        );
+        assert_eq!(node["learner"]["displayName"], "Ada");
+
+        // Back to private: gone again, count included.
+        set_visibility(&app, &learner, "PRIVATE").await;
+        let gone = app
+            .gql_ok(Some(&recruiter), CANDIDATES, json!({"j": job}))
+            .await;
+        assert_eq!(candidate_ids(&gone), (vec![], 0), "{gone:#}");
+        app.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn institution_issues_a_microcredential_and_the_learners_gap_closes() {
+    each_backend(TestApp::builder(), |app| async move {
+        let recruiter = app.token("rec-x", "recruiter", Some("demo-employer"));
+        let institution = app.token("inst", "institution", Some("demo-institute"));
+        let learner = app.token("learner-a", "learner", None);
+        let learner_id = profile(&app, &learner, "Ada").await;
+        assert_skill(&app, &learner, "sql", 3).await;
+        let job = create_job(&app, &recruiter, "Data Analyst", JOB, None).await;
+        let mc = create_microcredential(&app, &institution, "Tableau for analysts", &[("tableau", 3)], None).await;
+
+        let before = app.gql_ok(Some(&learner), GAP, json!({"j": job})).await;
+        assert!(gap_slugs(&before).contains(&"tableau".to_owned()), "{before:#}");
+        assert!(approx(f(&contribution(&before["gapAnalysis"]["explanation"], "tableau")["credit"]), 0.0));
+
+        const ISSUE: &str = "mutation($l: ID!, $m: ID!) { issueCredential(learnerId: $l, microcredentialId: $m) {
+            id status issuer microcredential { id } skills { skill { slug } level } learner { id } } }";
+        // A private learner is invisible to the institution: NOT_FOUND, nothing issued.
+        let code = app.gql_err(Some(&institution), ISSUE, json!({"l": learner_id, "m": mc})).await;
+        assert_eq!(code, "NOT_FOUND");
+
+        set_visibility(&app, &learner, "RECRUITERS").await;
+        let issued = app.gql_ok(Some(&institution), ISSUE, json!({"l": learner_id, "m": mc})).await;
+        let c = &issued["issueCredential"];
+        assert_eq!(c["status"], "VERIFIED", "{issued:#}");
+        assert_eq!(c["microcredential"]["id"], mc.as_str());
+        assert_eq!(c["learner"]["id"], learner_id.as_str());
+        assert_eq!(c["skills"], json!([{"skill": {"slug": "tableau"}, "level": 3}]));
+
+        let after = app.gql_ok(Some(&learner), GAP, json!({"j": job})).await;
+        assert!(!gap_slugs(&after).contains(&"tableau".to_owned()), "{after:#}");
+        let t = contribution(&after["gapAnalysis"]["explanation"], "tableau");
+        assert!(approx(f(&t["credit"]), 1.0), "{t}");
+        assert_eq!(t["evidence"], "VERIFIED_CREDENTIAL");
+        assert!(f(&after["gapAnalysis"]["score"]) > f(&before["gapAnalysis"]["score"]));
+
+        let me = app
+            .gql_ok(Some(&learner), "{ me { learner { credentials { totalCount edges { node { status } } } } } }", json!({}))
+            .await;
+        assert_eq!(me["me"]["learner"]["credentials"]["totalCount"], 1, "only one credential was issued: {me:#}");
+        app.shutdown().await;
+    })
+    .await;
+}

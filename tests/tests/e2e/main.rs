@@ -1,0 +1,8 @@
+//! End-to-end suites: the real router over real HTTP, on every backend of
+//! `TestDb::all()` (SQLite, and PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod authz;
+mod fixture;
+mod flows;
+mod jwt;
+mod limits;
