@@ -363,3 +363,119 @@ proptest! {
         }
     }
 }
+
+// ---- The candidate cut of `select` ----
+
+#[test]
+fn enablers_beyond_the_bound_are_not_candidates() {
+    // One gap (SQL 3). Closer 20 costs 100; closer 21 costs 10 but needs MySQL 1, taught
+    // by 22 (50) and by 23 (200, which needs Rust 2, taught by 24). Shares: G = 10; the
+    // greedy pathway {22, 21} costs 60, so an optimum pays at most 60 - 10 = 50 above
+    // the shares: 20 (90 above) and 23 (200) are out, and 24 is never reached.
+    let t = tax();
+    let reqs = [req(3, 3, 1.0)];
+    let catalogue = Catalogue::new([
+        mc(20, 100, &[(3, 3)], &[]),
+        mc(21, 10, &[(3, 4)], &[(5, 1)]),
+        mc(22, 50, &[(5, 1)], &[]),
+        mc(23, 200, &[(5, 2)], &[(7, 2)]),
+        mc(24, 1, &[(7, 2)], &[]),
+    ]);
+    let opts = SolveOptions::default();
+    let cut = plan(&t, &reqs, &[], &catalogue, &opts).expect("valid");
+    assert_eq!(cut.candidates, [21, 22]);
+    let ids: Vec<i64> = cut.pathway.steps.iter().map(|s| s.option_id).collect();
+    assert_eq!(ids, [22, 21]);
+    assert!(cut.pathway.optimal);
+    let full = plan::plan_with(&t, &reqs, &[], &catalogue, &opts, false).expect("valid");
+    assert_eq!(full.candidates, [20, 21, 22, 23, 24]);
+    let full_ids: Vec<i64> = full.pathway.steps.iter().map(|s| s.option_id).collect();
+    assert_eq!(full_ids, ids);
+    // At equal cost the bound keeps the alternative: 20 at 60 is a candidate again.
+    let catalogue = Catalogue::new([
+        mc(20, 60, &[(3, 3)], &[]),
+        mc(21, 10, &[(3, 4)], &[(5, 1)]),
+        mc(22, 50, &[(5, 1)], &[]),
+    ]);
+    let cut = plan(&t, &reqs, &[], &catalogue, &opts).expect("valid");
+    assert_eq!(cut.candidates, [20, 21, 22]);
+}
+
+fn arb_chained_catalogue() -> impl Strategy<Value = Vec<Microcredential>> {
+    let taught = proptest::collection::vec((1_i64..=9, 1_u8..=5), 1..3);
+    let prereqs = proptest::collection::vec((1_i64..=9, 1_u8..=3), 0..3);
+    let doc = (0_i64..60, 0_u8..8, taught, prereqs, 0_u8..4);
+    proptest::collection::vec(doc, 0..14).prop_map(|v| {
+        v.into_iter()
+            .enumerate()
+            .map(
+                |(i, (cost, half_hours, skills, prereqs, p))| Microcredential {
+                    hours: f64::from(half_hours) / 2.0,
+                    // About half the docs have prerequisites.
+                    prerequisites: if p < 2 { prereqs } else { vec![] },
+                    ..mc(200 - i as i64, cost, &skills, &[])
+                },
+            )
+            .collect()
+    })
+}
+
+fn arb_plan_options() -> impl Strategy<Value = SolveOptions> {
+    (
+        prop_oneof![Just(Objective::Cost), Just(Objective::Hours)],
+        prop_oneof![
+            3 => Just(None),
+            1 => (0_i64..150).prop_map(Some),
+        ],
+        prop_oneof![
+            3 => Just(None),
+            1 => (0_u8..20).prop_map(|h| Some(f64::from(h) / 2.0)),
+        ],
+    )
+        .prop_map(|(objective, max_cost_cents, max_hours)| SolveOptions {
+            objective,
+            budget: Budget {
+                max_cost_cents,
+                max_hours,
+            },
+            max_nodes: DEFAULT_MAX_NODES,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// The cut never changes the optimum: same weight closed, same objective, same
+    /// uncoverable gaps as over the plain transitive closure.
+    #[test]
+    fn the_candidate_cut_never_changes_the_optimum(
+        t in arb_tax(),
+        evidence in arb_evidence(),
+        reqs in proptest::collection::vec(
+            (1_i64..=9, 1_u8..=5, 1_u8..=4).prop_map(|(s, l, w)| req(s, l, f64::from(w))),
+            0..6,
+        ),
+        docs in arb_chained_catalogue(),
+        opts in arb_plan_options(),
+    ) {
+        let catalogue = Catalogue::new(docs);
+        let cut = plan(&t, &reqs, &evidence, &catalogue, &opts).expect("valid");
+        let full = plan::plan_with(&t, &reqs, &evidence, &catalogue, &opts, false).expect("valid");
+        prop_assert!(cut.pathway.optimal && full.pathway.optimal);
+        for id in &cut.candidates {
+            prop_assert!(full.candidates.contains(id));
+        }
+        let objective = |p: &PlannedPathway| {
+            let (c, h) = (p.pathway.total_cost_cents, p.pathway.total_hours);
+            let secs = (h * 3600.0).round() as i64;
+            match opts.objective {
+                Objective::Cost => (c, secs, p.pathway.steps.len()),
+                Objective::Hours => (secs, c, p.pathway.steps.len()),
+            }
+        };
+        prop_assert_eq!(cut.pathway.closed_weight, full.pathway.closed_weight);
+        prop_assert_eq!(objective(&cut), objective(&full));
+        prop_assert_eq!(&cut.pathway.uncoverable, &full.pathway.uncoverable);
+        prop_assert_eq!(&cut.pathway.closed, &full.pathway.closed);
+    }
+}

@@ -89,6 +89,7 @@ mod plan;
 mod prepare;
 mod problem;
 mod search;
+mod select;
 mod unlocks;
 
 #[cfg(test)]

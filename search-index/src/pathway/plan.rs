@@ -86,7 +86,8 @@ pub fn taught_evidence(skills: &[(crate::taxonomy::SkillId, u8)]) -> Vec<Evidenc
 /// `tax`) at the required level or above (MATCHING.md). Note that a descendant earns
 /// credit 0.9, not 1, so such a gap still shows, smaller, in the projected explanation.
 /// Candidates are the active microcredentials closing some gap, plus, transitively, those
-/// teaching an unmet prerequisite of a candidate (same skill, level or above).
+/// teaching an unmet prerequisite of a candidate (same skill, level or above), less those
+/// that provably lie in no optimal pathway (see the `select` module).
 ///
 /// # Errors
 /// [`PlanError::Scoring`] for invalid requirements or evidence, [`PlanError::Pathway`] for
@@ -98,10 +99,22 @@ pub fn plan(
     catalogue: &Catalogue,
     options: &SolveOptions,
 ) -> Result<PlannedPathway, PlanError> {
+    plan_with(tax, reqs, evidence, catalogue, options, true)
+}
+
+/// [`plan`], with the `select` cut (`cut`) or with the plain transitive closure (for the
+/// tests that hold the two to the same optimum).
+pub(crate) fn plan_with(
+    tax: &Taxonomy,
+    reqs: &[Requirement],
+    evidence: &[Evidence],
+    catalogue: &Catalogue,
+    options: &SolveOptions,
+    cut: bool,
+) -> Result<PlannedPathway, PlanError> {
     let current = score(tax, reqs, evidence)?;
     let gaps = current.gaps();
     let held = held_facts(evidence);
-    let holds = |skill, level| held.iter().any(|f| f.skill == skill && f.level >= level);
 
     // Doc index -> gaps it closes.
     let mut cands: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
@@ -116,20 +129,13 @@ pub fn plan(
             }
         }
     }
-    let mut stack: Vec<usize> = cands.keys().copied().collect();
-    while let Some(i) = stack.pop() {
-        for &(skill, level) in &catalogue.docs()[i].prerequisites {
-            if holds(skill, level) {
-                continue;
-            }
-            for j in catalogue.teaching(skill, level) {
-                if let std::collections::btree_map::Entry::Vacant(slot) = cands.entry(j) {
-                    slot.insert(Vec::new());
-                    stack.push(j);
-                }
-            }
-        }
-    }
+    let cands = if cut {
+        super::select::select(catalogue, cands, &held, options.objective, &options.budget)
+    } else {
+        let holds =
+            |&(skill, level): &(i64, u8)| held.iter().any(|f| f.skill == skill && f.level >= level);
+        super::select::closure(catalogue, cands, &holds, &|_| true)
+    };
 
     let fact = |&(s, l): &(i64, u8)| SkillLevel::new(s, l);
     let problem = Problem {
