@@ -118,6 +118,8 @@ pub(crate) struct LearnerStore {
     pub(crate) postings: Vec<Vec<u32>>,
     pub(crate) slot_of: HashMap<i64, u32>,
     pub(crate) locations: HashMap<String, u32>,
+    /// Location text as written -> code (a cache in front of `locations`).
+    raw_locations: HashMap<String, u32>,
     pub(crate) dead: usize,
 }
 
@@ -160,12 +162,25 @@ impl LearnerStore {
         self.alive.grow(self.ids.len());
         self.alive.insert(slot);
         self.visibility.push(doc.visibility.code());
-        let loc = match location_key(doc.location.as_deref()) {
+        let loc = match doc.location.as_deref() {
             None => NO_LOCATION,
-            Some(k) => {
-                let next = self.locations.len() as u32;
-                *self.locations.entry(k).or_insert(next)
-            }
+            // Most locations repeat verbatim: look the raw text up without allocating.
+            Some(raw) => match self.raw_locations.get(raw) {
+                Some(&code) => code,
+                None => {
+                    let code = match location_key(Some(raw)) {
+                        None => NO_LOCATION,
+                        Some(k) => {
+                            let next = self.locations.len() as u32;
+                            *self.locations.entry(k).or_insert(next)
+                        }
+                    };
+                    if self.raw_locations.len() < 100_000 {
+                        self.raw_locations.insert(raw.to_string(), code);
+                    }
+                    code
+                }
+            },
         };
         self.location.push(loc);
         self.remote.push(doc.remote_preference.code());
@@ -243,6 +258,7 @@ impl LearnerStore {
         self.postings = Vec::new();
         let mut out = LearnerStore::new(num_skills);
         out.locations = std::mem::take(&mut self.locations);
+        out.raw_locations = std::mem::take(&mut self.raw_locations);
         out.ids.reserve(keyed.len());
         out.ev.reserve(self.ev.len());
         for &(_, _, slot) in &keyed {

@@ -94,12 +94,14 @@ pub(crate) fn to_tantivy(fields: &Fields, doc: &Document) -> Result<TantivyDocum
     match doc {
         Document::Learner(l) => {
             t.add_text(fields.kind, "learner");
+            let mut token = String::with_capacity(32);
             for e in &l.evidence {
-                t.add_text(fields.skill, e.skill.to_string());
-                t.add_text(
-                    fields.skill,
-                    format!("{}:l{}:k{}", e.skill, e.level, e.kind.code()),
-                );
+                use std::fmt::Write;
+                token.clear();
+                let _ = write!(token, "{}", e.skill);
+                t.add_text(fields.skill, &token);
+                let _ = write!(token, ":l{}:k{}", e.level, e.kind.code());
+                t.add_text(fields.skill, &token);
             }
             t.add_text(fields.learner_text, &l.headline);
             t.add_text(fields.learner_text, &l.bio);

@@ -241,22 +241,25 @@ fn build<I: IntoIterator<Item = Document>>(
     snapshot: Snapshot<I>,
 ) -> Result<State, EngineError> {
     let mut state = State::new(tax);
-    // The index is fresh: a delete is only needed for a key seen before in the snapshot.
-    let mut seen: std::collections::HashSet<(char, i64)> = std::collections::HashSet::new();
+    // The index is fresh: a delete is only needed for a key already loaded.
     for doc in snapshot.docs {
         validate_doc(&doc)?;
-        let key = schema::key_prefix(&doc);
-        if !seen.insert(key) {
+        let (prefix, id) = schema::key_prefix(&doc);
+        let present = match &doc {
+            Document::Learner(_) => state.learners.slot_of.contains_key(&id),
+            Document::Job(_) => state.jobs.jobs.contains_key(&id),
+            Document::Microcredential(_) => state.mcs.mcs.contains_key(&id),
+        };
+        if present {
             handle
                 .writer
-                .delete_term(schema::key_term(&handle.fields, key.0, key.1));
+                .delete_term(schema::key_term(&handle.fields, prefix, id));
         }
         handle
             .writer
             .add_document(schema::to_tantivy(&handle.fields, &doc)?)?;
         state.apply(tax, ChangeOp::Upsert(doc));
     }
-    drop(seen);
     state.learners.compact(tax);
     commit_with(&mut handle.writer, snapshot.applied_seq)?;
     handle.reader.reload()?;
