@@ -48,6 +48,7 @@ mod handler;
 mod limits;
 mod metrics;
 mod negotiate;
+mod request;
 mod router;
 mod ws;
 
