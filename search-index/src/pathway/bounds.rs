@@ -40,10 +40,18 @@ impl Shares {
         let mut gap = vec![[NONE; 4]; p.n_gaps];
         let mut atom = vec![[NONE; 4]; atoms.len()];
         let mut covered_atoms: Vec<usize> = Vec::new();
-        for (o, c) in p.cands.iter().enumerate() {
-            if !node.allowed(o) {
-                continue;
-            }
+        // Only options covering some item matter: the closers of the gaps and the
+        // providers of the atoms (not a scan of every candidate).
+        let mut coverers: Vec<usize> = (0..p.n_gaps)
+            .filter(|&g| gaps & (1 << g) != 0)
+            .flat_map(|g| p.closers[g].iter().copied())
+            .chain(atoms.iter().flat_map(|&a| p.providers[a].iter().copied()))
+            .filter(|&o| node.allowed(o))
+            .collect();
+        coverers.sort_unstable();
+        coverers.dedup();
+        for o in coverers {
+            let c = &p.cands[o];
             covered_atoms.clear();
             covered_atoms.extend((0..atoms.len()).filter(|&k| c.grants.contains(atoms[k])));
             let closes = c.closes & gaps;
@@ -121,7 +129,67 @@ impl Shares {
                 }
             }
         }
-        share.max(packing)
+        let chain = self.chain_bound(p, node, gaps, atoms);
+        (share.saturating_add(chain)).max(packing)
+    }
+
+    /// The key `o` has left after paying its minimum shares of the items it covers
+    /// (`>= 0`, the shares being rounded down).
+    fn reduced(&self, p: &Prepared, o: usize, gaps: u64, atoms: &[usize]) -> i128 {
+        let c = &p.cands[o];
+        let mut r = c.key;
+        let mut closes = c.closes & gaps;
+        while closes != 0 {
+            r -= self.gap[closes.trailing_zeros() as usize][Self::KEY];
+            closes &= closes - 1;
+        }
+        for (k, &a) in atoms.iter().enumerate() {
+            if c.grants.contains(a) {
+                r -= self.atom[k][Self::KEY];
+            }
+        }
+        r
+    }
+
+    /// *Chain term*, added to the share bound. Any completion C pays `sum over C of
+    /// key(o)` = (the shares of the items each o covers) + `sum over C of reduced(o)`,
+    /// at least (the share bound) + `sum over C of reduced(o)`. For each item, C holds
+    /// some allowed coverer o, and for every atom o requires that the node does not grant
+    /// yet, an allowed provider p != o (taken before o). So `sum over C of reduced` is at
+    /// least, for every item, the least `reduced(o) + max over such atoms of min over
+    /// providers of reduced(p)`: the largest of these over the items is the term. A very
+    /// large value when some item has no coverer whose atoms can all be provided.
+    fn chain_bound(&self, p: &Prepared, node: &Node, gaps: u64, atoms: &[usize]) -> i128 {
+        const INFEASIBLE: i128 = NONE / 4;
+        let ext = |o: usize| -> Option<i128> {
+            let mut worst = 0;
+            for a in p.cands[o].requires.iter() {
+                if node.granted.contains(a) {
+                    continue;
+                }
+                let cheapest = p.providers[a]
+                    .iter()
+                    .filter(|&&q| q != o && node.allowed(q))
+                    .map(|&q| self.reduced(p, q, gaps, atoms))
+                    .min()?;
+                worst = worst.max(cheapest);
+            }
+            Some(worst)
+        };
+        let item_lists = (0..p.n_gaps)
+            .filter(|&g| gaps & (1 << g) != 0)
+            .map(|g| &p.closers[g])
+            .chain(atoms.iter().map(|&a| &p.providers[a]));
+        let mut term = 0;
+        for list in item_lists {
+            let least = list
+                .iter()
+                .filter(|&&o| node.allowed(o))
+                .filter_map(|&o| Some(self.reduced(p, o, gaps, atoms) + ext(o)?))
+                .min();
+            term = term.max(least.unwrap_or(INFEASIBLE));
+        }
+        term
     }
 }
 
