@@ -16,7 +16,7 @@
 //! # }
 //! ```
 //!
-//! By default the curated catalogue (skills, occupations, organizations,
+//! By default (as `talent serve`, but with an in-memory index) the curated catalogue (skills, occupations, organizations,
 //! microcredentials) is loaded and nothing else: no users, learners or jobs. Tests build
 //! the rest of their fixture through the API. `.with_demo()` loads the full demo data
 //! instead (a few seconds per backend).
@@ -35,7 +35,7 @@ use talent_api::config::JwtConfig;
 use talent_api::db::{Backend, Db};
 use talent_api::graphql::ids::{self, NodeType};
 use talent_api::http::{HttpConfig, Metrics};
-use talent_api::indexer::SearchService;
+use talent_api::indexer::{IndexerOptions, SearchService};
 use talent_api::repo::Role;
 use talent_api::seed::demo::{Ids, SeedReport, load_catalogue};
 use talent_api::seed::{Catalog, SeedSources};
@@ -70,6 +70,7 @@ pub fn jwt_fixture(name: &str) -> PathBuf {
 pub struct TestAppBuilder {
     demo: bool,
     http: HttpConfig,
+    indexer: IndexerOptions,
 }
 
 impl TestAppBuilder {
@@ -82,6 +83,13 @@ impl TestAppBuilder {
     /// Changes the HTTP limits.
     pub fn http(mut self, f: impl FnOnce(&mut HttpConfig)) -> Self {
         f(&mut self.http);
+        self
+    }
+
+    /// Changes the indexer's options (e.g. a long `poll_interval`, so that the tail
+    /// task runs only when a mutation pokes it and statement counts are exact).
+    pub fn indexer(mut self, f: impl FnOnce(&mut IndexerOptions)) -> Self {
+        f(&mut self.indexer);
         self
     }
 
@@ -167,9 +175,10 @@ impl TestApp {
 
         let readiness = Arc::new(Readiness::default());
         readiness.set_migrated();
-        let search = SearchService::start(db.clone(), None, readiness.clone())
-            .await
-            .expect("search index");
+        let search =
+            SearchService::start_with(db.clone(), None, readiness.clone(), opts.indexer.clone())
+                .await
+                .expect("search index");
         let auth = AuthConfig {
             hs256_secret: Some(SECRET.to_vec()),
             public_keys: vec![PublicKeySpec {

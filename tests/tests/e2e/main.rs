@@ -6,3 +6,5 @@ mod fixture;
 mod flows;
 mod jwt;
 mod limits;
+mod live;
+mod query_count;

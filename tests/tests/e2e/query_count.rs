@@ -1,0 +1,120 @@
+//! SQL statements per page of candidates: a fixed small number, independent of the page
+//! size (DataLoaders batch every relation).
+
+use std::time::Duration;
+
+use serde_json::json;
+use talent_tests::{TestApp, each_backend};
+
+use crate::fixture::*;
+
+/// Candidates with their learner, the learner's skills (with credentials), credentials
+/// (with skills and microcredentials), aspirations, and the explanation's skills.
+const PAGE: &str = "query($r: [SkillRequirementInput!], $first: Int) {
+  searchCandidates(requirements: $r, first: $first) {
+    totalCount
+    edges { node { score
+      learner { id displayName visibility
+        skills { level evidence skill { slug parent { slug } } credential { title status } }
+        credentials(first: 10) { totalCount edges { node { title status
+          skills { level skill { slug } } microcredential { title provider { name } } } } }
+        aspirations { title requirements { skill { slug } } } }
+      explanation { score missingMustHaves { slug }
+        contributions { credit contribution evidence relation evidenceSkill { slug }
+          requirement { weight skill { slug name } } } } } } } }";
+
+/// The tail task only runs when a mutation pokes it, so that only the request's own
+/// statements are counted; the demo data gives pages of 20 with credentials.
+fn builder() -> talent_tests::TestAppBuilder {
+    TestApp::builder()
+        .with_demo()
+        .indexer(|o| o.poll_interval = Duration::from_secs(3600))
+}
+
+/// Each relation on its own: the statements of a page of 5 and of 20 are the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "BUG: per-relation statement counts vary with timing (Postgres, credential skills: [10, 14] for first 5, 20): DataLoader batches split"]
+async fn each_relation_of_a_candidate_page_costs_the_same_for_5_and_20() {
+    each_backend(builder(), |app| async move {
+        let admin = app.token("root", "admin", None);
+        let reqs = requirements(&app, &[("sql", 3, 2.0, false), ("python", 3, 1.0, false), ("excel", 2, 1.0, false)]);
+        app.gql_ok(Some(&admin), "{ me { role } }", json!({})).await;
+        for (name, sel) in [
+            ("learner", "learner { id displayName }"),
+            ("learner skills", "learner { skills { level skill { slug parent { slug } } } }"),
+            ("evidence credential", "learner { skills { credential { title } } }"),
+            ("credentials", "learner { credentials(first: 10) { totalCount edges { node { title } } } }"),
+            ("credential skills", "learner { credentials(first: 10) { edges { node { skills { skill { slug } } } } } }"),
+            ("credential microcredential", "learner { credentials(first: 10) { edges { node { microcredential { title provider { name } } } } } }"),
+            ("aspirations", "learner { aspirations { title requirements { skill { slug } } } }"),
+            ("explanation", "explanation { missingMustHaves { slug } contributions { evidenceSkill { slug } requirement { skill { slug } } } }"),
+        ] {
+            let q = format!(
+                "query($r: [SkillRequirementInput!], $first: Int) {{ searchCandidates(requirements: $r, first: $first) {{ edges {{ node {{ {sel} }} }} }} }}"
+            );
+            let mut cost = Vec::new();
+            for first in [5, 20] {
+                let before = app.statements();
+                let data = app.gql_ok(Some(&admin), &q, json!({"r": reqs, "first": first})).await;
+                cost.push(app.statements() - before);
+                assert_eq!(data["searchCandidates"]["edges"].as_array().map(Vec::len), Some(first));
+            }
+            assert_eq!(cost[0], cost[1], "{name} on {:?}: statements for 5 and 20: {cost:?}", app.backend);
+        }
+        app.shutdown().await;
+    })
+    .await;
+}
+
+/// The whole page at once, repeated: the count must not depend on the page size (nor
+/// vary between identical requests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "BUG: statements of the full candidate page vary with page size and timing (SQLite: [30, 76, 34, 66] for first 5, 20, 5, 20): DataLoader batches split"]
+async fn a_page_of_candidates_costs_the_same_statements_for_5_and_20() {
+    each_backend(builder(), |app| async move {
+        let admin = app.token("root", "admin", None);
+        let reqs = requirements(
+            &app,
+            &[
+                ("sql", 3, 2.0, false),
+                ("python", 3, 1.0, false),
+                ("excel", 2, 1.0, false),
+            ],
+        );
+        // Sign in once (provisioning writes), and warm nothing else.
+        app.gql_ok(Some(&admin), "{ me { role } }", json!({})).await;
+        let mut cost = Vec::new();
+        for first in [5, 20, 5, 20] {
+            let before = app.statements();
+            let data = app
+                .gql_ok(Some(&admin), PAGE, json!({"r": reqs, "first": first}))
+                .await;
+            cost.push(app.statements() - before);
+            let edges = data["searchCandidates"]["edges"].as_array().expect("edges");
+            assert_eq!(edges.len(), first, "the demo has enough candidates");
+            let creds: usize = edges
+                .iter()
+                .map(|e| {
+                    e["node"]["learner"]["credentials"]["edges"]
+                        .as_array()
+                        .map_or(0, Vec::len)
+                })
+                .sum();
+            assert!(creds > 0, "the page exercises credentials");
+        }
+        assert_eq!(
+            cost[0], cost[1],
+            "first: 5 vs first: 20 on {:?}: {cost:?}",
+            app.backend
+        );
+        assert_eq!(cost[2], cost[3], "{cost:?}");
+        assert!(
+            cost[1] <= 40,
+            "a page costs {} statements on {:?}",
+            cost[1],
+            app.backend
+        );
+        app.shutdown().await;
+    })
+    .await;
+}
