@@ -153,20 +153,26 @@ impl Shares {
 
     /// *Chain term*, added to the share bound. Any completion C pays `sum over C of
     /// key(o)` = (the shares of the items each o covers) + `sum over C of reduced(o)`,
-    /// at least (the share bound) + `sum over C of reduced(o)`. For each item, C holds
-    /// some allowed coverer o, and for every atom o requires that the node does not grant
-    /// yet, an allowed provider p != o (taken before o). So `sum over C of reduced` is at
-    /// least, for every item, the least `reduced(o) + max over such atoms of min over
-    /// providers of reduced(p)`: the largest of these over the items is the term. A very
-    /// large value when some item has no coverer whose atoms can all be provided.
+    /// at least (the share bound) + `sum over C of reduced(o)`. For an item, C holds some
+    /// allowed coverer o and, for every atom o requires that the node does not grant
+    /// yet, an allowed provider p != o (taken before o): those contribute at least the
+    /// item's *extra*, the least `reduced(o) + max over such atoms of min over providers
+    /// of reduced(p)`. Items whose sets of coverers and their providers are pairwise
+    /// disjoint involve distinct options of C, so their extras add up: the term is the
+    /// sum over such a set chosen greedily (largest extra first), hence at least the
+    /// largest extra. A very large value when some item has no coverer whose atoms can
+    /// all be provided (no completion exists).
     fn chain_bound(&self, p: &Prepared, node: &Node, gaps: u64, atoms: &[usize]) -> i128 {
         const INFEASIBLE: i128 = NONE / 4;
+        let missing = |o: usize| {
+            p.cands[o]
+                .requires
+                .iter()
+                .filter(|&a| !node.granted.contains(a))
+        };
         let ext = |o: usize| -> Option<i128> {
             let mut worst = 0;
-            for a in p.cands[o].requires.iter() {
-                if node.granted.contains(a) {
-                    continue;
-                }
+            for a in missing(o) {
                 let cheapest = p.providers[a]
                     .iter()
                     .filter(|&&q| q != o && node.allowed(q))
@@ -180,14 +186,37 @@ impl Shares {
             .filter(|&g| gaps & (1 << g) != 0)
             .map(|g| &p.closers[g])
             .chain(atoms.iter().map(|&a| &p.providers[a]));
-        let mut term = 0;
+        let mut extras: Vec<(i128, &Vec<usize>)> = Vec::new();
         for list in item_lists {
             let least = list
                 .iter()
                 .filter(|&&o| node.allowed(o))
                 .filter_map(|&o| Some(self.reduced(p, o, gaps, atoms) + ext(o)?))
                 .min();
-            term = term.max(least.unwrap_or(INFEASIBLE));
+            match least {
+                None => return INFEASIBLE,
+                Some(0) => {}
+                Some(x) => extras.push((x, list)),
+            }
+        }
+        extras.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut used = BitSet::new(p.cands.len());
+        let mut term = 0;
+        let mut involved: Vec<usize> = Vec::new();
+        for (extra, list) in extras {
+            involved.clear();
+            for &o in list.iter().filter(|&&o| node.allowed(o)) {
+                involved.push(o);
+                for a in missing(o) {
+                    involved.extend(p.providers[a].iter().filter(|&&q| node.allowed(q)));
+                }
+            }
+            if involved.iter().all(|&o| !used.contains(o)) {
+                term += extra;
+                for &o in &involved {
+                    used.insert(o);
+                }
+            }
         }
         term
     }
