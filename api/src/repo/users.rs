@@ -93,12 +93,17 @@ pub async fn provision(
         .ok_or(DbError::NotFound("user"))
 }
 
-/// Deletes a user (cascading to their learner profile and everything under it).
+/// Deletes a user and, through [`learners::delete`](super::learners::delete), their
+/// learner profile and everything under it, with the learner's DELETE outbox row (so
+/// the index document goes too), in one transaction.
 pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> DbResult<bool> {
-    let n: usize = with_conn!(conn, |c| diesel::delete(users::table.find(id))
-        .execute(c)
-        .await)?;
-    Ok(n > 0)
+    crate::transaction!(conn, |tx| {
+        if let Some(l) = super::learners::find_by_user(tx, id).await? {
+            super::learners::delete(tx, l.id).await?;
+        }
+        let n: usize = with_conn!(tx, |c| diesel::delete(users::table.find(id)).execute(c).await)?;
+        Ok(n > 0)
+    })
 }
 
 /// Sets a user's role and organization (the newest valid token is authoritative).

@@ -582,3 +582,18 @@ async fn unreachable_postgres_fails_fast_with_a_clear_error() {
     assert!(matches!(err, DbError::Unavailable(_)), "{err:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_user_erases_the_learner_and_records_it_for_the_index() {
+    for t in TestDb::all().await {
+        let mut p = t.db.conn().await.expect("conn");
+        let c = &mut p.conn();
+        let id = learner(c, "erase-me").await;
+        let user = repo::users::find_by_subject(c, "erase-me").await.expect("find").expect("user");
+        assert!(repo::users::delete(c, user.id).await.expect("delete"));
+        assert!(repo::learners::get_many(c, &[id]).await.expect("learners").is_empty());
+        let rows = repo::outbox::for_entity(c, EntityKind::Learner, id).await.expect("outbox");
+        assert_eq!(rows.last().map(|r| r.operation), Some(Operation::Delete), "{:?}", t.db.backend());
+        assert!(repo::users::find_by_subject(c, "erase-me").await.expect("find").is_none());
+    }
+}

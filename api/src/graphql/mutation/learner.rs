@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 
 use super::searchable;
-use crate::graphql::context::{my_learner, require_my_learner, require_role, require_user, services};
+use crate::graphql::context::{require_my_learner, require_role, require_user, services};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::input::{SkillLevelInput, check_level, decode_skill_levels, optional_text, required_text};
@@ -171,20 +171,10 @@ impl LearnerMutation {
     /// rows carry no personal data.
     async fn delete_my_account(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let me = require_user(ctx)?;
-        let learner = if me.user.role == Role::Learner { my_learner(ctx).await? } else { None };
         let mut p = services(ctx)?.db.conn().await?;
-        let c = &mut p.conn();
-        let user_id = me.user.id;
-        let learner_id = learner.map(|l| l.id);
         // One transaction: the learner (with its outbox DELETE row) and the user go
-        // together or not at all.
-        crate::transaction!(c, |tx| {
-            if let Some(id) = learner_id {
-                repo::learners::delete(tx, id).await?;
-            }
-            repo::users::delete(tx, user_id).await?;
-            Ok(())
-        })?;
+        // together or not at all (see repo::users::delete).
+        repo::users::delete(&mut p.conn(), me.user.id).await?;
         drop(p);
         searchable(ctx).await?;
         Ok(true)

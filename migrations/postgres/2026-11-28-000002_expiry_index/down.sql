@@ -1,0 +1,1 @@
+DROP INDEX credentials_expires_at_idx;
