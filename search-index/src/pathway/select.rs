@@ -25,6 +25,9 @@
 //!   Since `v(S) <= v(U)`, an option with `G + d(o) > v(U)` is in no optimal pathway;
 //!   `d` is computed by Dijkstra from the closers, expanding only options within the
 //!   bound, so the excluded part of the closure is never visited.
+//! - *Own prerequisites.* Each unmet prerequisite of `o` is taught by a member of S taken
+//!   before `o`, so not on the path above it (all after `o`): `v(S) >= G + d(o) +
+//!   max over o's unmet prerequisites of min over their teachers t != o of r(t)`.
 //!
 //! With a budget the plain rule is kept (the optimiser's own activation bounds then
 //! discard what cannot fit).
@@ -102,6 +105,19 @@ pub(crate) fn select(
     let mut out = Selection::new();
     while let Some(Reverse((d, o))) = heap.pop() {
         if out.contains_key(&o) || dist.get(&o).is_some_and(|&best| best < d) {
+            continue;
+        }
+        // o's own prerequisites are met by teachers taken before o, hence off the path.
+        let mut own = 0;
+        for pre in docs[o].prerequisites.iter().filter(|p| !holds(p)) {
+            let cheapest = catalogue
+                .teaching(pre.0, pre.1)
+                .filter(|&t| t != o)
+                .map(reduced)
+                .min();
+            own = own.max(cheapest.unwrap_or(i128::MAX / 4));
+        }
+        if d + own > room {
             continue;
         }
         out.insert(o, closers.get(&o).cloned().unwrap_or_default());
