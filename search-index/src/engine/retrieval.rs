@@ -6,11 +6,26 @@
 //! evidence entry and a max per requirement, and the sum uses [`scoring::contribution`]
 //! in requirement order: the result is bit-for-bit [`scoring::score`].
 //!
-//! Retrieval (no text query): seed a threshold by scoring a strided sample of the rarest
-//! required skill's postings, choose the *non-essential* (requirement, relation tier)
-//! posting groups whose summed upper bounds stay below the threshold (MaxScore), union
-//! the essential postings into a bitset, then score the marked slots exactly in slot
-//! order, optionally on several threads over slot ranges.
+//! Retrieval (no text query), exact by construction:
+//! 1. *Seed*: score a strided sample (at most 4096) of the learners holding full-credit
+//!    evidence for the three heaviest requirements; the k-th best seeded score `theta`
+//!    (or `min_score` if higher) is a lower bound of the final k-th best.
+//! 2. *Plan*: postings are kept per (skill, evidence class = confidence code x level), so
+//!    every list has one exact credit per requirement. Choose a credit cutoff `c` and a
+//!    count `m`: the essential lists `E_i` of requirement `i` are those with credit
+//!    above `c`; `b_i` is the largest credit below. A learner in fewer than `m` of the
+//!    `E_i` scores at most `sum_i w_i b_i / W` plus the `m - 1` largest
+//!    `w_i (1 - b_i) / W`; when that is below `theta`, only learners in at least `m`
+//!    essential sets can enter the top k (a generalised MaxScore). Among the feasible
+//!    `(c, m)`, take the one with the least estimated work (postings read + candidates
+//!    scored, candidates estimated as if sets were independent).
+//! 3. *Mark*: one bitset per requirement, folded into "in at least j sets" bitsets.
+//! 4. *Score* the marked slots exactly in slot order (slots are ordered by skill
+//!    cluster, so this reads memory nearly sequentially), on one or more threads over slot
+//!    ranges; when more than 40% of the slots are marked, scan everything instead.
+//!
+//! The k-th best is never pruned: every skipped learner provably scores below a score
+//! that k learners reach. Property tests hold this equal to the scan and to an oracle.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
