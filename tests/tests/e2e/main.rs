@@ -8,3 +8,4 @@ mod jwt;
 mod limits;
 mod live;
 mod query_count;
+mod validation;
