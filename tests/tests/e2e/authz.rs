@@ -289,6 +289,19 @@ async fn counts_and_lists_never_include_a_private_learner_or_a_closed_job() {
             let page = app.gql_ok(w.tokens[who].as_deref(), CANDIDATES, json!({"j": job, "first": 1})).await;
             assert_eq!(cands_of(&page).1, 2);
         }
+        // Pages: `after` continues without repeats, the count stays.
+        let first = app.gql_ok(w.tokens[3].as_deref(), CANDIDATES, json!({"j": w.job_x, "first": 1})).await;
+        let cursor = first["searchCandidates"]["edges"][0]["cursor"].as_str().expect("cursor").to_owned();
+        let next = app
+            .gql_ok(w.tokens[3].as_deref(),
+                "query($j: ID, $a: String) { searchCandidates(jobId: $j, first: 1, after: $a) { totalCount pageInfo { hasNextPage hasPreviousPage } edges { node { learner { id } } } } }",
+                json!({"j": w.job_x, "a": cursor}))
+            .await;
+        let (a, b) = (&first["searchCandidates"]["edges"][0]["node"]["learner"]["id"], &next["searchCandidates"]["edges"][0]["node"]["learner"]["id"]);
+        assert!(a != b && !b.is_null(), "{first:#} {next:#}");
+        assert_eq!(next["searchCandidates"]["totalCount"], 2);
+        assert_eq!(next["searchCandidates"]["pageInfo"], json!({"hasNextPage": false, "hasPreviousPage": true}), "{next:#}");
+
         // Ad hoc requirements, with a text filter that A's headline also matches.
         let adhoc = app
             .gql_ok(w.tokens[3].as_deref(),
@@ -309,6 +322,17 @@ async fn counts_and_lists_never_include_a_private_learner_or_a_closed_job() {
             assert_eq!(rec["recommendedJobs"]["totalCount"], 2, "{rec:#}");
             assert!(!rec.to_string().contains(&w.job_x_closed), "{rec:#}");
         }
+        // The newest token is authoritative: recruiter X moved to Y loses X's jobs.
+        let moved = app.token("rec-x", "recruiter", Some(Y));
+        let code = app
+            .gql_err(Some(&moved), "mutation($j: ID!) { closeJob(id: $j) { id } }", json!({"j": w.job_x}))
+            .await;
+        assert_eq!(code, "FORBIDDEN");
+        let code = app.gql_err(Some(&moved), CANDIDATES, json!({"j": w.job_x})).await;
+        assert_eq!(code, "FORBIDDEN");
+        // ... and the old token, still valid, is the newest again: X's again.
+        app.gql_ok(w.tokens[3].as_deref(), CANDIDATES, json!({"j": w.job_x})).await;
+
         // Other learners' data is in no export.
         let export = app.gql_ok(w.tokens[2].as_deref(), "{ exportMyData }", json!({})).await;
         assert!(!export.to_string().contains("Alice") && !export.to_string().contains("Advanced SQL"), "{export:#}");

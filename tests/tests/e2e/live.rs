@@ -199,6 +199,42 @@ async fn a_matching_job_alert_arrives_over_websocket() {
         assert!(approx(score, 0.7), "{alert:#}");
         assert_explained(&m["explanation"], score);
 
+        // A change counts too: the Kubernetes job rewritten to need SQL alerts; a
+        // closed job does not (the job posted after it is the next alert).
+        app.gql_ok(
+            Some(&recruiter),
+            "mutation($j: ID!, $i: JobInput!) { updateJob(id: $j, input: $i) { id } }",
+            json!({"j": miss, "i": {"title": "Data Platform Engineer", "description": "d",
+                   "requirements": requirements(&app, &[("sql", 3, 1.0, true)])}}),
+        )
+        .await;
+        let alert = ws.next().await.expect("an alert");
+        assert_eq!(
+            alert["payload"]["data"]["jobAlerts"]["job"]["id"],
+            miss.as_str(),
+            "{alert:#}"
+        );
+        app.gql_ok(
+            Some(&recruiter),
+            "mutation($j: ID!) { closeJob(id: $j) { status } }",
+            json!({"j": hit}),
+        )
+        .await;
+        let last = create_job(
+            &app,
+            &recruiter,
+            "SQL Analyst II",
+            &[("sql", 3, 1.0, true)],
+            None,
+        )
+        .await;
+        let alert = ws.next().await.expect("an alert");
+        assert_eq!(
+            alert["payload"]["data"]["jobAlerts"]["job"]["id"],
+            last.as_str(),
+            "a closed job alerted: {alert:#}"
+        );
+
         // A recruiter's socket cannot subscribe (async-graphql reports the resolver's
         // error as a `next` with errors, not an `error` message).
         let other = app.token("rec-y", "recruiter", Some("lumenstone-bank"));
