@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use super::error::ApiError;
 use crate::db::{Db, DbConn, DbResult};
@@ -92,42 +92,45 @@ loader!(/// Jobs by id.
 loader!(/// Requirements by job id.
     JobRequirementsLoader => Vec<Requirement>, |c, keys| repo::jobs::requirements_of(c, keys).await.map(|v| grouped(keys, v, |x| x)));
 
+/// A DataLoader with a per-request cache (`DataLoader::new` would not cache at all).
+pub type Cached<L> = DataLoader<L, HashMapCache>;
+
 /// Every loader of one request.
 pub struct Loaders {
     /// Skills.
-    pub skill: DataLoader<SkillLoader>,
+    pub skill: Cached<SkillLoader>,
     /// Skill aliases.
-    pub aliases: DataLoader<AliasLoader>,
+    pub aliases: Cached<AliasLoader>,
     /// Skill children.
-    pub children: DataLoader<ChildrenLoader>,
+    pub children: Cached<ChildrenLoader>,
     /// Organizations.
-    pub organization: DataLoader<OrganizationLoader>,
+    pub organization: Cached<OrganizationLoader>,
     /// Occupations.
-    pub occupation: DataLoader<OccupationLoader>,
+    pub occupation: Cached<OccupationLoader>,
     /// Occupation requirements.
-    pub occupation_requirements: DataLoader<OccupationRequirementsLoader>,
+    pub occupation_requirements: Cached<OccupationRequirementsLoader>,
     /// Learners.
-    pub learner: DataLoader<LearnerLoader>,
+    pub learner: Cached<LearnerLoader>,
     /// Aspirations.
-    pub aspirations: DataLoader<AspirationLoader>,
+    pub aspirations: Cached<AspirationLoader>,
     /// Self-asserted skills.
-    pub asserted: DataLoader<AssertedLoader>,
+    pub asserted: Cached<AssertedLoader>,
     /// Credentials by learner.
-    pub learner_credentials: DataLoader<LearnerCredentialsLoader>,
+    pub learner_credentials: Cached<LearnerCredentialsLoader>,
     /// Credentials.
-    pub credential: DataLoader<CredentialLoader>,
+    pub credential: Cached<CredentialLoader>,
     /// Credential skills.
-    pub credential_skills: DataLoader<CredentialSkillsLoader>,
+    pub credential_skills: Cached<CredentialSkillsLoader>,
     /// Microcredentials.
-    pub microcredential: DataLoader<MicrocredentialLoader>,
+    pub microcredential: Cached<MicrocredentialLoader>,
     /// Skills taught.
-    pub taught: DataLoader<TaughtLoader>,
+    pub taught: Cached<TaughtLoader>,
     /// Prerequisites.
-    pub prerequisites: DataLoader<PrerequisiteLoader>,
+    pub prerequisites: Cached<PrerequisiteLoader>,
     /// Jobs.
-    pub job: DataLoader<JobLoader>,
+    pub job: Cached<JobLoader>,
     /// Job requirements.
-    pub job_requirements: DataLoader<JobRequirementsLoader>,
+    pub job_requirements: Cached<JobRequirementsLoader>,
 }
 
 impl Loaders {
@@ -153,10 +156,39 @@ impl Loaders {
         self.job_requirements.clear::<i64>();
     }
 
+    /// Loads every relation a page of learners may show (credentials and their skills,
+    /// microcredentials and providers, self-asserted skills, aspirations and their
+    /// requirements, and the skills all of these name plus `extra_skills`) with one
+    /// query per relation, so that the nested fields of the page are cache hits: the
+    /// statements a page costs are then fixed, whatever its size and however the
+    /// resolvers interleave.
+    pub async fn prime_learners(&self, learner_ids: &[i64], extra_skills: &[i64]) -> Result<(), ApiError> {
+        let ids = learner_ids.iter().copied();
+        let creds = self.learner_credentials.load_many(ids.clone()).await?;
+        let asserted = self.asserted.load_many(ids.clone()).await?;
+        let aspirations = self.aspirations.load_many(ids).await?;
+        let all_creds: Vec<&Credential> = creds.values().flatten().collect();
+        self.credential.feed_many(all_creds.iter().map(|c| (c.id, (*c).clone()))).await;
+        let cred_skills = self.credential_skills.load_many(all_creds.iter().map(|c| c.id)).await?;
+        let mcs = self.microcredential.load_many(all_creds.iter().filter_map(|c| c.microcredential_id)).await?;
+        self.organization.load_many(mcs.values().map(|m| m.provider_id)).await?;
+        let occupation_ids: Vec<i64> = aspirations.values().flatten().copied().collect();
+        self.occupation.load_many(occupation_ids.iter().copied()).await?;
+        let occ_reqs = self.occupation_requirements.load_many(occupation_ids.iter().copied()).await?;
+        let mut skills: Vec<i64> = extra_skills.to_vec();
+        skills.extend(cred_skills.values().flatten().map(|(s, _)| *s));
+        skills.extend(asserted.values().flatten().map(|a| a.skill_id));
+        skills.extend(occ_reqs.values().flatten().map(|r| r.skill_id));
+        skills.sort_unstable();
+        skills.dedup();
+        self.skill.load_many(skills).await?;
+        Ok(())
+    }
+
     /// Fresh loaders (empty caches) over `db`.
     pub fn new(db: &Db) -> Self {
-        fn dl<L: Loader<i64>>(l: L) -> DataLoader<L> {
-            DataLoader::new(l, tokio::spawn)
+        fn dl<L: Loader<i64>>(l: L) -> Cached<L> {
+            DataLoader::with_cache(l, tokio::spawn, HashMapCache::default())
         }
         Loaders {
             skill: dl(SkillLoader(db.clone())),

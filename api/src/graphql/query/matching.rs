@@ -135,7 +135,17 @@ impl MatchingQuery {
         let page = with_engine(&services(ctx)?.search, move |e| e.search_candidates(&q)).await??;
         // Hydrate, and re-check visibility against the database (the index may lag a
         // visibility change by a moment: never show a learner who just went private).
-        let learners = loaders(ctx)?.learner.load_many(page.hits.iter().map(|h| h.learner_id)).await?;
+        let l = loaders(ctx)?;
+        let learners = l.learner.load_many(page.hits.iter().map(|h| h.learner_id)).await?;
+        let ids: Vec<i64> = learners.keys().copied().collect();
+        let explained: Vec<i64> = page
+            .hits
+            .iter()
+            .flat_map(|h| h.explanation.contributions.iter())
+            .flat_map(|c| [Some(c.requirement.skill), c.evidence_used.map(|e| e.skill)])
+            .flatten()
+            .collect();
+        l.prime_learners(&ids, &explained).await?;
         let v = viewer(ctx);
         let items = page
             .hits
