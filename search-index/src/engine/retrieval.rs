@@ -301,91 +301,145 @@ impl Params {
     }
 }
 
-/// The optimised brute-force baseline: every slot, in order, exactly scored.
-pub(crate) fn scan(s: &LearnerStore, q: &Compiled, p: &Params) -> Vec<Ranked> {
-    score_range(s, q, p, None, 0, s.num_slots(), 0.0).into_sorted()
+/// Scores slots one by one and keeps the best `k` at or above `floor`.
+struct RangeScorer<'a> {
+    s: &'a LearnerStore,
+    q: &'a Compiled,
+    p: &'a Params,
+    floor: f64,
+    top: TopK,
+    cred: Vec<f64>,
 }
 
-/// Scores the slots in `[from, to)` (only those in `cand` when given) and keeps the best
-/// `k`; results with a score below `floor` are dropped.
-fn score_range(
-    s: &LearnerStore,
-    q: &Compiled,
-    p: &Params,
-    cand: Option<&BitSet>,
-    from: u32,
-    to: u32,
-    floor: f64,
-) -> TopK {
-    let mut top = TopK::new(p.k);
-    let mut cred = vec![0.0; q.reqs.len()];
-    let mut visit = |slot: u32| {
-        if !p.elig.admits(s, slot) {
+impl<'a> RangeScorer<'a> {
+    fn new(s: &'a LearnerStore, q: &'a Compiled, p: &'a Params, floor: f64) -> Self {
+        RangeScorer {
+            s,
+            q,
+            p,
+            floor,
+            top: TopK::new(p.k),
+            cred: vec![0.0; q.reqs.len()],
+        }
+    }
+
+    #[inline]
+    fn visit(&mut self, slot: u32) {
+        if !self.p.elig.admits(self.s, slot) {
             return;
         }
-        if let Some(score) = q.score(s, slot, p.must_have_all, &mut cred) {
-            if score < floor {
+        if let Some(score) = self
+            .q
+            .score(self.s, slot, self.p.must_have_all, &mut self.cred)
+        {
+            if score < self.floor {
                 return;
             }
             let r = Ranked {
                 score,
                 relevance: 0.0,
-                id: s.ids[slot as usize],
+                id: self.s.ids[slot as usize],
             };
-            if p.accepts(&r) {
-                top.push(r);
+            if self.p.accepts(&r) {
+                self.top.push(r);
             }
         }
-    };
-    match cand {
-        Some(c) => c.for_each_in(from, to, visit),
-        None => (from..to).for_each(&mut visit),
     }
-    top
 }
 
-/// [`score_range`] over all slots, split in `threads` ranges scored in parallel.
-fn score_all(
+/// The optimised brute-force baseline: every slot, in order, exactly scored.
+pub(crate) fn scan(s: &LearnerStore, q: &Compiled, p: &Params) -> Vec<Ranked> {
+    let mut sc = RangeScorer::new(s, q, p, 0.0);
+    (0..s.num_slots()).for_each(|slot| sc.visit(slot));
+    sc.top.into_sorted()
+}
+
+/// Steps 3 and 4 of the module docs for the slots in `[from, to)`: marks the learners in
+/// at least `plan.m` essential sets, then scores them (all slots of the range when more
+/// than 40% are marked), skipping the already scored `seen` slots. Returns the best `k`
+/// and whether the range was scanned.
+#[allow(clippy::too_many_arguments)] // one call site per thread; a struct would only rename them
+fn mark_and_score(
     s: &LearnerStore,
     q: &Compiled,
     p: &Params,
-    cand: Option<&BitSet>,
+    plan: Plan,
+    from: u32,
+    to: u32,
     floor: f64,
-    threads: usize,
-) -> TopK {
-    let n = s.num_slots();
-    if threads <= 1 || n < PARALLEL_MIN_SLOTS {
-        return score_range(s, q, p, cand, 0, n, floor);
+    seen: &BitSet,
+) -> (TopK, bool) {
+    let len = (to - from) as usize;
+    let lists_above = |ri: usize, cutoff: f64| {
+        q.classes[ri]
+            .iter()
+            .rev()
+            .take_while(move |(credit, _)| *credit > cutoff)
+            .map(|&(_, list)| &s.postings[list])
+    };
+    let mark = |list: &Vec<u32>, b: &mut BitSet| {
+        let start = list.partition_point(|&x| x < from);
+        for &slot in &list[start..] {
+            if slot >= to {
+                break;
+            }
+            b.insert(slot - from);
+        }
+    };
+    let cand = if plan.m == 0 {
+        // no pruning possible: every related learner is a candidate
+        let mut cand = BitSet::new(len);
+        for ri in 0..q.reqs.len() {
+            for list in lists_above(ri, 0.0) {
+                mark(list, &mut cand);
+            }
+        }
+        cand
+    } else {
+        let words = len.div_ceil(64);
+        let mut at_least: Vec<Vec<u64>> = vec![vec![0u64; words]; plan.m];
+        let mut b = BitSet::new(len);
+        for ri in 0..q.reqs.len() {
+            b.words.iter_mut().for_each(|w| *w = 0);
+            for list in lists_above(ri, plan.cutoff) {
+                mark(list, &mut b);
+            }
+            for j in (1..plan.m).rev() {
+                let (lo, hi) = at_least.split_at_mut(j);
+                for ((h, l), bw) in hi[0].iter_mut().zip(&lo[j - 1]).zip(&b.words) {
+                    *h |= l & bw;
+                }
+            }
+            if let Some(first) = at_least.first_mut() {
+                for (a, bw) in first.iter_mut().zip(&b.words) {
+                    *a |= bw;
+                }
+            }
+        }
+        BitSet {
+            words: at_least.pop().unwrap_or_else(|| vec![0u64; words]),
+        }
+    };
+    let marked: usize = cand.words.iter().map(|w| w.count_ones() as usize).sum();
+    let mut sc = RangeScorer::new(s, q, p, floor);
+    // When the essential postings cover much of the range, a plain scan (sequential
+    // memory) is cheaper than following the bitset.
+    let scanned = marked * 5 > len * 2;
+    if scanned {
+        for slot in from..to {
+            if !seen.contains(slot) {
+                sc.visit(slot);
+            }
+        }
+    } else {
+        cand.for_each_in(0, len as u32, |i| {
+            let slot = from + i;
+            if !seen.contains(slot) {
+                sc.visit(slot);
+            }
+        });
     }
-    let chunk = n.div_ceil(threads as u32).next_multiple_of(64);
-    std::thread::scope(|sc| {
-        let handles: Vec<_> = (0..threads as u32)
-            .map(|t| {
-                let (a, b) = ((t * chunk).min(n), ((t + 1) * chunk).min(n));
-                sc.spawn(move || score_range(s, q, p, cand, a, b, floor))
-            })
-            .collect();
-        // A scoring thread cannot panic on valid input; should one, its range would be
-        // lost, so fall back to scoring it here.
-        handles
-            .into_iter()
-            .enumerate()
-            .map(|(t, h)| {
-                h.join().unwrap_or_else(|_| {
-                    let t = t as u32;
-                    score_range(
-                        s,
-                        q,
-                        p,
-                        cand,
-                        (t * chunk).min(n),
-                        ((t + 1) * chunk).min(n),
-                        floor,
-                    )
-                })
-            })
-            .fold(TopK::new(p.k), TopK::merge)
-    })
+    (sc.top, scanned)
 }
 
 /// Which way [`search_traced`] went.
@@ -464,66 +518,43 @@ pub(crate) fn search_traced(
     //    sum_i w_i b_i / W + (the m - 1 largest w_i (1 - b_i) / W), so when that bound is
     //    below theta only learners in at least m essential sets can enter the top k.
     let plan = plan_cut(s, q, theta, n);
-    // 3. Mark learners in at least m essential sets (bitset per requirement, then
-    //    "at least j" bitsets).
-    let words = (n as usize).div_ceil(64);
-    let mut at_least: Vec<Vec<u64>> = vec![vec![0u64; words]; plan.m];
-    let mut b = BitSet::new(n as usize);
-    for ri in 0..q.reqs.len() {
-        if plan.m == 0 {
-            break;
-        }
-        b.words.iter_mut().for_each(|w| *w = 0);
-        for &(credit, list) in q.classes[ri].iter().rev() {
-            if credit <= plan.cutoff {
-                break;
-            }
-            for &slot in &s.postings[list] {
-                b.insert(slot);
-            }
-        }
-        for j in (1..plan.m).rev() {
-            let (lo, hi) = at_least.split_at_mut(j);
-            for ((h, l), bw) in hi[0].iter_mut().zip(&lo[j - 1]).zip(&b.words) {
-                *h |= l & bw;
-            }
-        }
-        if let Some(first) = at_least.first_mut() {
-            for (a, bw) in first.iter_mut().zip(&b.words) {
-                *a |= bw;
-            }
-        }
-    }
-    let cand = BitSet {
-        words: at_least.pop().unwrap_or_default(),
-    };
-    let mut cand = if cand.words.len() == words {
-        cand
-    } else {
-        BitSet::new(n as usize)
-    };
-    if plan.m == 0 {
-        // no pruning possible: every related learner is a candidate
-        q.union_all(s, &mut cand);
-    }
+    // 3-4. Mark and score, per slot range (one range per thread); learners scoring
+    //      below the seeded k-th best cannot enter the top k.
     let floor = seed_top.threshold();
-    let marked: usize = cand.words.iter().map(|w| w.count_ones() as usize).sum();
-    // 4. Exact scoring in slot order; results below the seeded threshold cannot enter
-    //    the top k. When the essential postings cover much of the index, a plain scan
-    //    (sequential memory) is cheaper than following the bitset.
-    if marked * 5 > n as usize * 2 {
-        return (
-            score_all(s, q, p, None, floor, threads).into_sorted(),
-            Path::Scan,
-        );
-    }
-    for (c, s) in cand.words.iter_mut().zip(&seen.words) {
-        *c &= !s;
-    }
-    let ranked = score_all(s, q, p, Some(&cand), floor, threads)
-        .merge(seed_top)
-        .into_sorted();
-    (ranked, Path::Pruned(plan.m))
+    let parts: Vec<(TopK, bool)> = if threads <= 1 || n < PARALLEL_MIN_SLOTS {
+        vec![mark_and_score(s, q, p, plan, 0, n, floor, &seen)]
+    } else {
+        let chunk = n.div_ceil(threads as u32).next_multiple_of(64);
+        let range = |t: u32| ((t * chunk).min(n), ((t + 1) * chunk).min(n));
+        std::thread::scope(|sc| {
+            let seen = &seen;
+            let handles: Vec<_> = (0..threads as u32)
+                .map(|t| {
+                    let (a, b) = range(t);
+                    sc.spawn(move || mark_and_score(s, q, p, plan, a, b, floor, seen))
+                })
+                .collect();
+            // A thread cannot panic on valid input; should one, redo its range here.
+            handles
+                .into_iter()
+                .enumerate()
+                .map(|(t, h)| {
+                    h.join().unwrap_or_else(|_| {
+                        let (a, b) = range(t as u32);
+                        mark_and_score(s, q, p, plan, a, b, floor, seen)
+                    })
+                })
+                .collect()
+        })
+    };
+    let scanned = parts.iter().all(|(_, scanned)| *scanned);
+    let top = parts.into_iter().fold(seed_top, |acc, (t, _)| acc.merge(t));
+    let path = if scanned {
+        Path::Scan
+    } else {
+        Path::Pruned(plan.m)
+    };
+    (top.into_sorted(), path)
 }
 
 /// The pruning plan of a query: credit cutoff and minimum count of essential sets.
