@@ -150,34 +150,47 @@ impl Search<'_> {
 
         // Branch. Every child adds one allowed option; child i forbids the options of
         // children 0..i, so the children partition the completions of `node`.
-        let branch: Vec<usize> = if let Some(a) = self.fewest(&open, node, |a| &p.providers[a]) {
-            self.cheapest_first(node, &p.providers[a])
-        } else if !feasible {
-            cycle_breakers(p, node, &reached, &avail)
-        } else if let Some(g) = self.pick_gap(gaps, node) {
-            let list = self.cheapest_first(node, &p.closers[g]);
-            let rest = self.children(node, &list);
-            if self.budget_mode {
-                // Last child: g stays open (none of its closers is taken).
-                let mut abandon = node.clone();
-                abandon.forbidden = rest;
-                self.visit(&abandon);
-            }
-            return;
-        } else {
-            return;
-        };
+        let branch: Vec<(i128, usize)> =
+            if let Some(a) = self.fewest(&open, node, |a| &p.providers[a]) {
+                self.cheapest_first(node, &p.providers[a])
+            } else if !feasible {
+                let list = cycle_breakers(p, node, &reached, &avail);
+                list.into_iter().map(|o| (0, o)).collect()
+            } else if let Some(g) = self.pick_gap(gaps, node) {
+                let list = self.cheapest_first(node, &p.closers[g]);
+                let rest = self.children(node, &list);
+                if self.budget_mode {
+                    // Last child: g stays open (none of its closers is taken).
+                    let mut abandon = node.clone();
+                    abandon.forbidden = rest;
+                    self.visit(&abandon);
+                }
+                return;
+            } else {
+                return;
+            };
         self.children(node, &branch);
     }
 
     /// Visits "node + o_i, without o_1..o_{i-1}" for each allowed o_i; returns the
-    /// forbidden set with all of `list` added.
-    fn children(&mut self, node: &Node, list: &[usize]) -> BitSet {
+    /// forbidden set with all of `list` added. `list` pairs each option with a lower
+    /// bound on the key its child adds, in increasing order: without a budget, once
+    /// `node.key` plus that bound reaches the incumbent, this child and all later ones
+    /// are cut (then the returned set is incomplete, and only budget mode uses it).
+    fn children(&mut self, node: &Node, list: &[(i128, usize)]) -> BitSet {
         let p = self.p;
         let mut forbidden = node.forbidden.clone();
-        for &o in list {
+        for &(lower, o) in list {
             if !node.allowed(o) {
                 continue;
+            }
+            if !self.budget_mode
+                && self
+                    .best
+                    .as_ref()
+                    .is_some_and(|b| node.key + lower >= b.key)
+            {
+                break;
             }
             let c = &p.cands[o];
             let fits = p.max_cost.is_none_or(|b| node.cost + c.cost <= b)
@@ -254,8 +267,10 @@ impl Search<'_> {
     /// The allowed options of `list` by their key plus, for each atom they miss, the
     /// cheapest allowed provider's key (largest over the atoms): likely cheap completions
     /// first, so that a good incumbent is found early. Only the order of the children
-    /// changes, not the partition.
-    fn cheapest_first(&self, node: &Node, list: &[usize]) -> Vec<usize> {
+    /// changes, not the partition. That sum is also a lower bound on what the child adds
+    /// (it takes the option, and a provider of each atom the option misses; fewer options
+    /// are allowed in a child, which only raises the cheapest provider).
+    fn cheapest_first(&self, node: &Node, list: &[usize]) -> Vec<(i128, usize)> {
         let p = self.p;
         let mut keyed: Vec<(i128, usize)> = list
             .iter()
@@ -277,7 +292,7 @@ impl Search<'_> {
             })
             .collect();
         keyed.sort_unstable();
-        keyed.into_iter().map(|(_, o)| o).collect()
+        keyed
     }
 
     /// The item in `items` with the fewest allowed options covering it.
