@@ -19,8 +19,9 @@ use criterion::Criterion;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use search_index::{
-    CandidateQuery, Document, Engine, EngineOptions, Evidence, EvidenceKind, LearnerDoc,
-    MicrocredentialDoc, RemotePreference, Requirement, SkillDef, Snapshot, Taxonomy, Visibility,
+    CandidateQuery, Document, Engine, EngineOptions, Evidence, EvidenceKind, JobDoc, JobQuery,
+    LearnerDoc, MicrocredentialDoc, RemotePreference, Requirement, SkillDef, Snapshot, Taxonomy,
+    Visibility,
 };
 
 const AREAS: i64 = 3;
@@ -396,6 +397,54 @@ fn searcher(dir: &std::path::Path, tax: Arc<Taxonomy>) {
     );
     let (rss, hwm) = rss_mib();
     println!("searcher RSS after queries: {rss:.0} MiB (process peak {hwm:.0} MiB)");
+
+    // Jobs for a learner: 100k open jobs, 100 learners' profiles.
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let job_docs: Vec<Document> = jobs(&occ, &mut rng, 100_000)
+        .into_iter()
+        .enumerate()
+        .map(|(i, requirements)| {
+            Document::Job(JobDoc {
+                id: i as i64 + 1,
+                requirements,
+                title: format!("job {i}"),
+                description: String::new(),
+                employer_id: i as i64 % 500,
+                location: Some(CITIES[i % CITIES.len()].to_string()),
+                remote: i % 3 == 0,
+                open: true,
+            })
+        })
+        .collect();
+    let job_engine = Engine::in_memory_from(
+        Arc::clone(&tax),
+        EngineOptions::default(),
+        Snapshot {
+            applied_seq: 0,
+            docs: job_docs,
+        },
+    )
+    .expect("jobs");
+    let occ_cum = occupation_cdf();
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let profiles: Vec<Vec<Evidence>> = (0..100)
+        .map(|id| learner(id, &occ, &occ_cum, &mut rng).evidence)
+        .collect();
+    let mut times = Vec::new();
+    for e in &profiles {
+        let t = Instant::now();
+        black_box(
+            job_engine
+                .jobs_for_evidence(e, &JobQuery::default())
+                .map_or(0, |p| p.hits.len()),
+        );
+        times.push(t.elapsed());
+    }
+    let (p50, p99, max) = percentiles(times);
+    println!(
+        "jobs for a learner, 100k open jobs: p50 {p50:.2} ms   p99 {p99:.2} ms   max {max:.2} ms"
+    );
+    drop(job_engine);
 
     // Microcredential lookups: 10k catalogue, 12 gap skills per pathway.
     let mut mc_engine =
