@@ -7,10 +7,34 @@ use crate::scoring::{self, Evidence};
 use crate::taxonomy::Taxonomy;
 
 /// Open and closed jobs by id, each with its requirements' dense skill indices
-/// (`u32::MAX` for a skill the taxonomy does not know).
+/// (`u32::MAX` for a skill the taxonomy does not know), plus a flat copy of the open
+/// jobs for ranking (rebuilt by [`JobStore::refresh`] after changes).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct JobStore {
     pub(crate) jobs: BTreeMap<i64, (JobDoc, Vec<u32>)>,
+    pub(crate) flat: FlatJobs,
+    dirty: bool,
+}
+
+/// One requirement of a [`FlatJobs`] entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FlatReq {
+    pub(crate) dense: u32,
+    pub(crate) min_level: u8,
+    pub(crate) required: bool,
+    pub(crate) weight: f64,
+}
+
+/// The open jobs in flat arrays, ascending by id (requirements in CSR form).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FlatJobs {
+    pub(crate) ids: Vec<i64>,
+    pub(crate) employer: Vec<i64>,
+    pub(crate) remote: Vec<bool>,
+    pub(crate) location: Vec<Option<String>>,
+    pub(crate) total_weight: Vec<f64>,
+    pub(crate) off: Vec<u32>,
+    pub(crate) reqs: Vec<FlatReq>,
 }
 
 impl JobStore {
@@ -21,9 +45,39 @@ impl JobStore {
             .map(|r| tax.dense(r.skill).unwrap_or(u32::MAX))
             .collect();
         self.jobs.insert(doc.id, (doc, dense));
+        self.dirty = true;
     }
     pub(crate) fn delete(&mut self, id: i64) {
-        self.jobs.remove(&id);
+        self.dirty |= self.jobs.remove(&id).is_some();
+    }
+    /// Rebuilds the flat copy if jobs changed.
+    pub(crate) fn refresh(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        let mut f = FlatJobs {
+            off: vec![0],
+            ..FlatJobs::default()
+        };
+        for (job, dense) in self.jobs.values().filter(|(j, _)| j.open) {
+            f.ids.push(job.id);
+            f.employer.push(job.employer_id);
+            f.remote.push(job.remote);
+            f.location
+                .push(crate::engine::docs::location_key(job.location.as_deref()));
+            f.total_weight
+                .push(scoring::total_weight(&job.requirements));
+            f.reqs
+                .extend(job.requirements.iter().zip(dense).map(|(r, &d)| FlatReq {
+                    dense: d,
+                    min_level: r.min_level,
+                    required: r.required,
+                    weight: r.weight,
+                }));
+            f.off.push(f.reqs.len() as u32);
+        }
+        self.flat = f;
+        self.dirty = false;
     }
 }
 
@@ -74,29 +128,33 @@ impl LearnerCredits {
         LearnerCredits { table }
     }
 
-    /// The score of this learner for `reqs` (validated), bit-for-bit [`scoring::score`];
-    /// `None` when `must_have_all` and a must-have has credit 0.
+    /// The score of this learner for a flat job's requirements, bit-for-bit
+    /// [`scoring::score`] (a zero credit adds nothing, so it is skipped); `None` when
+    /// `must_have_all` and a must-have has credit 0.
+    #[inline]
     pub(crate) fn score(
         &self,
-        reqs: &[crate::scoring::Requirement],
-        dense: &[u32],
+        reqs: &[FlatReq],
+        total_weight: f64,
         must_have_all: bool,
     ) -> Option<f64> {
         if reqs.is_empty() {
             return Some(0.0);
         }
-        let total = scoring::total_weight(reqs);
         let mut sum = 0.0;
-        for (r, &d) in reqs.iter().zip(dense) {
-            let c = if d == u32::MAX {
+        for r in reqs {
+            let c = if r.dense == u32::MAX {
                 0.0
             } else {
-                self.table[d as usize * 5 + usize::from(r.min_level.clamp(1, 5) - 1)]
+                self.table[r.dense as usize * 5 + usize::from(r.min_level.clamp(1, 5) - 1)]
             };
-            if must_have_all && r.required && c <= 0.0 {
-                return None;
+            if c <= 0.0 {
+                if must_have_all && r.required {
+                    return None;
+                }
+                continue;
             }
-            sum += scoring::contribution(r.weight, c, total);
+            sum += scoring::contribution(r.weight, c, total_weight);
         }
         Some(scoring::finish_score(sum))
     }

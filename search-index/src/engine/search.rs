@@ -528,17 +528,18 @@ impl Engine {
         let after = q.after.map(|c| c.ranked());
         let mut top = TopK::new(q.limit + 1);
         let mut total = 0u64;
-        for (job, dense) in self.jobs.jobs.values() {
-            if !job.open
-                || q.filters.remote.is_some_and(|r| r != job.remote)
-                || q.filters.employer_id.is_some_and(|e| e != job.employer_id)
+        let f = &self.jobs.flat;
+        for i in 0..f.ids.len() {
+            if q.filters.remote.is_some_and(|r| r != f.remote[i])
+                || q.filters.employer_id.is_some_and(|e| e != f.employer[i])
                 || loc
                     .as_ref()
-                    .is_some_and(|l| l.is_none() || *l != location_key(job.location.as_deref()))
+                    .is_some_and(|l| l.is_none() || *l != f.location[i])
             {
                 continue;
             }
-            let Some(score) = credits.score(&job.requirements, dense, q.filters.must_have_all)
+            let reqs = &f.reqs[f.off[i] as usize..f.off[i + 1] as usize];
+            let Some(score) = credits.score(reqs, f.total_weight[i], q.filters.must_have_all)
             else {
                 continue;
             };
@@ -549,7 +550,7 @@ impl Engine {
             let r = Ranked {
                 score,
                 relevance: 0.0,
-                id: job.id,
+                id: f.ids[i],
             };
             if after.is_none_or(|a| r > a) {
                 top.push(r);

@@ -261,6 +261,7 @@ fn build<I: IntoIterator<Item = Document>>(
         state.apply(tax, ChangeOp::Upsert(doc));
     }
     state.learners.compact(tax);
+    state.jobs.refresh();
     commit_with(&mut handle.writer, snapshot.applied_seq)?;
     handle.reader.reload()?;
     Ok(state)
@@ -295,6 +296,7 @@ fn load(handle: &Handle, tax: &Taxonomy) -> Result<(State, u64), EngineError> {
         }
     }
     state.learners.compact(tax);
+    state.jobs.refresh();
     Ok((state, payload.applied_seq))
 }
 
@@ -562,6 +564,7 @@ impl Engine {
         if state.learners.needs_compaction() {
             state.learners.compact(&tax);
         }
+        state.jobs.refresh();
         self.learners = state.learners;
         self.jobs = state.jobs;
         self.mcs = state.mcs;
