@@ -16,7 +16,7 @@
 //! # }
 //! ```
 //!
-//! By default (as `talent serve`, but with an in-memory index) the curated catalogue (skills, occupations, organizations,
+//! By default the curated catalogue (skills, occupations, organizations,
 //! microcredentials) is loaded and nothing else: no users, learners or jobs. Tests build
 //! the rest of their fixture through the API. `.with_demo()` loads the full demo data
 //! instead (a few seconds per backend).

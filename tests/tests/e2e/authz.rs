@@ -312,9 +312,9 @@ async fn counts_and_lists_never_include_a_private_learner_or_a_closed_job() {
         assert!(!adhoc.to_string().contains(&w.learner_a), "{adhoc:#}");
 
         // Jobs: closed ones are in no list or count, for anyone.
-        for who in 0..7 {
-            let jobs = app.gql_ok(w.tokens[who].as_deref(), "{ jobs { totalCount edges { node { id } } } }", json!({})).await;
-            assert_eq!(jobs["jobs"]["totalCount"], 2, "{}: {jobs:#}", ROLES[who]);
+        for (token, role) in w.tokens.iter().zip(ROLES) {
+            let jobs = app.gql_ok(token.as_deref(), "{ jobs { totalCount edges { node { id } } } }", json!({})).await;
+            assert_eq!(jobs["jobs"]["totalCount"], 2, "{role}: {jobs:#}");
             assert!(!jobs.to_string().contains(&w.job_x_closed), "{jobs:#}");
         }
         for who in [1, 2] {
