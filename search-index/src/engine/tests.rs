@@ -784,3 +784,27 @@ fn rebuild_in_place_swaps_and_drops_staged_changes() {
         .count();
     assert_eq!(gens, 1);
 }
+
+#[test]
+fn snapshot_with_repeated_ids_keeps_the_last_version_once() {
+    let tax = small_tax();
+    let docs = vec![
+        Document::Learner(learner(1, Visibility::Public, vec![ev(4, 2)])),
+        Document::Learner(learner(2, Visibility::Public, vec![ev(5, 2)])),
+        Document::Learner(learner(1, Visibility::Public, vec![ev(3, 5)])),
+    ];
+    let e = Engine::in_memory_from(
+        tax,
+        opts(),
+        Snapshot {
+            applied_seq: 7,
+            docs,
+        },
+    )
+    .expect("engine");
+    assert_eq!(e.applied_seq(), 7);
+    assert_eq!(e.num_learners(), 2);
+    assert_eq!(e.learner_evidence(1).expect("read"), Some(vec![ev(3, 5)]));
+    assert_eq!(e.handle.reader.searcher().num_docs(), 2);
+    assert_eq!(e.text_relevance("learner").expect("text").len(), 2);
+}
