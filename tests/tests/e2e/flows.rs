@@ -123,6 +123,23 @@ async fn learner_builds_a_profile_and_sees_jobs_gaps_pathway_and_unlocks() {
             .gql_ok(Some(&learner), "{ skillUnlocks(threshold: 0.99) { skill { slug } } }", json!({}))
             .await;
         assert_eq!(none["skillUnlocks"], json!([]), "{none:#}");
+        // The job is one CAD course (Tableau) away from 0.6: it is a closest job, with
+        // a projected score at or above the threshold and the current one below.
+        let closest = app
+            .gql_ok(
+                Some(&learner),
+                "{ closestJobs(threshold: 0.6, currency: \"CAD\") { currentScore projectedScore totalCostCents microcredentials { title currency skills { skill { slug } } } } }",
+                json!({}),
+            )
+            .await;
+        let list = closest["closestJobs"].as_array().expect("closest jobs");
+        assert_eq!(list.len(), 1, "{closest:#}");
+        let c = &list[0];
+        assert!(c["currentScore"].as_f64().unwrap_or(1.0) < 0.6, "{c:#}");
+        assert!(c["projectedScore"].as_f64().unwrap_or(0.0) >= 0.6, "{c:#}");
+        let courses = c["microcredentials"].as_array().expect("courses");
+        assert!((1..=2).contains(&courses.len()), "{c:#}");
+        assert!(courses.iter().all(|m| m["currency"] == "CAD"), "{c:#}");
         app.shutdown().await;
     })
     .await;

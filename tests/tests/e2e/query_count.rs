@@ -33,7 +33,6 @@ fn builder() -> talent_tests::TestAppBuilder {
 
 /// Each relation on its own: the statements of a page of 5 and of 20 are the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG: per-relation statement counts vary with timing (Postgres, credential skills: [10, 14] for first 5, 20): DataLoader batches split"]
 async fn each_relation_of_a_candidate_page_costs_the_same_for_5_and_20() {
     each_backend(builder(), |app| async move {
         let admin = app.token("root", "admin", None);
@@ -69,7 +68,6 @@ async fn each_relation_of_a_candidate_page_costs_the_same_for_5_and_20() {
 /// The whole page at once, repeated: the count must not depend on the page size (nor
 /// vary between identical requests).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG: statements of the full candidate page vary with page size and timing (SQLite: [30, 76, 34, 66] for first 5, 20, 5, 20): DataLoader batches split"]
 async fn a_page_of_candidates_costs_the_same_statements_for_5_and_20() {
     each_backend(builder(), |app| async move {
         let admin = app.token("root", "admin", None);

