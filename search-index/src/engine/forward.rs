@@ -156,6 +156,17 @@ impl LearnerStore {
 
     /// Inserts or replaces a learner.
     pub(crate) fn upsert(&mut self, tax: &Taxonomy, doc: &LearnerDoc) {
+        self.upsert_with(tax, doc, true);
+    }
+
+    /// [`LearnerStore::upsert`] without updating the postings, for bulk loads that end
+    /// with [`LearnerStore::compact`] (which rebuilds every posting list). The store must
+    /// not be searched in between.
+    pub(crate) fn upsert_deferred(&mut self, tax: &Taxonomy, doc: &LearnerDoc) {
+        self.upsert_with(tax, doc, false);
+    }
+
+    fn upsert_with(&mut self, tax: &Taxonomy, doc: &LearnerDoc, postings: bool) {
         self.delete(doc.id);
         let slot = self.ids.len() as u32;
         self.ids.push(doc.id);
@@ -187,7 +198,7 @@ impl LearnerStore {
         for e in &doc.evidence {
             let skill = tax.dense(e.skill).unwrap_or(UNKNOWN_SKILL);
             self.ev.push(pack(skill, e.level, e.kind, e.expired));
-            if skill != UNKNOWN_SKILL {
+            if postings && skill != UNKNOWN_SKILL {
                 let p = &mut self.postings[posting_index(skill, self.ev[self.ev.len() - 1])];
                 if p.last() != Some(&slot) {
                     p.push(slot);

@@ -186,6 +186,15 @@ impl State {
             mcs: McStore::default(),
         }
     }
+    /// Applies an upsert during a bulk load (learner postings deferred to the final
+    /// compaction).
+    fn load_doc(&mut self, tax: &Taxonomy, doc: Document) {
+        match doc {
+            Document::Learner(l) => self.learners.upsert_deferred(tax, &l),
+            other => self.apply(tax, ChangeOp::Upsert(other)),
+        }
+    }
+
     fn apply(&mut self, tax: &Taxonomy, op: ChangeOp) {
         match op {
             ChangeOp::Upsert(Document::Learner(l)) => self.learners.upsert(tax, &l),
@@ -258,7 +267,7 @@ fn build<I: IntoIterator<Item = Document>>(
         handle
             .writer
             .add_document(schema::to_tantivy(&handle.fields, &doc)?)?;
-        state.apply(tax, ChangeOp::Upsert(doc));
+        state.load_doc(tax, doc);
     }
     state.learners.compact(tax);
     state.jobs.refresh();
@@ -292,7 +301,7 @@ fn load(handle: &Handle, tax: &Taxonomy) -> Result<(State, u64), EngineError> {
                 .and_then(|v| v.as_bytes())
                 .ok_or_else(|| EngineError::Corrupt("document without source".into()))?;
             let parsed = schema::decode_stored(bytes)?;
-            state.apply(tax, ChangeOp::Upsert(parsed));
+            state.load_doc(tax, parsed);
         }
     }
     state.learners.compact(tax);
