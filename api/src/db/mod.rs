@@ -209,14 +209,20 @@ impl Db {
                         Ok(conn)
                     })
                 });
-                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, manager_config);
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+                    url,
+                    manager_config,
+                );
                 let pool = Pool::builder()
                     .max_size(config.max_size)
                     .connection_timeout(config.connect_timeout)
                     .build(manager)
                     .await
                     .map_err(|e| unavailable(&e))?;
-                let db = Db { pool: DbPool::Pg(pool), statements };
+                let db = Db {
+                    pool: DbPool::Pg(pool),
+                    statements,
+                };
                 db.conn().await?;
                 Ok(db)
             }
@@ -255,7 +261,10 @@ impl Db {
                     .build(manager)
                     .await
                     .map_err(|e| unavailable(&e))?;
-                let db = Db { pool: DbPool::Sqlite(pool), statements };
+                let db = Db {
+                    pool: DbPool::Sqlite(pool),
+                    statements,
+                };
                 db.conn().await?;
                 Ok(db)
             }

@@ -73,13 +73,15 @@ impl Viewer {
 
     /// The viewer's organization id.
     pub fn organization_id(&self) -> Option<i64> {
-        self.signed_in().and_then(|s| s.organization.as_ref().map(|o| o.id))
+        self.signed_in()
+            .and_then(|s| s.organization.as_ref().map(|o| o.id))
     }
 }
 
 /// The services.
 pub fn services<'a>(ctx: &Context<'a>) -> ApiResult<&'a Services> {
-    ctx.data::<Services>().map_err(|_| ApiError::Internal("services missing from the schema data".into()))
+    ctx.data::<Services>()
+        .map_err(|_| ApiError::Internal("services missing from the schema data".into()))
 }
 
 /// The viewer (anonymous when the request carried none).
@@ -90,7 +92,8 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
 
 /// The request's loaders.
 pub fn loaders<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loaders> {
-    ctx.data::<Loaders>().map_err(|_| ApiError::Internal("loaders missing from the request data".into()))
+    ctx.data::<Loaders>()
+        .map_err(|_| ApiError::Internal("loaders missing from the request data".into()))
 }
 
 /// The signed-in user, or UNAUTHENTICATED.
@@ -105,7 +108,10 @@ pub fn require_role<'a>(ctx: &Context<'a>, roles: &[Role]) -> ApiResult<&'a Sign
         Ok(s)
     } else {
         let names: Vec<String> = roles.iter().map(|r| r.as_str().to_lowercase()).collect();
-        Err(ApiError::forbidden(format!("this operation is for: {}", names.join(", "))))
+        Err(ApiError::forbidden(format!(
+            "this operation is for: {}",
+            names.join(", ")
+        )))
     }
 }
 
@@ -126,7 +132,9 @@ pub async fn require_my_learner(ctx: &Context<'_>) -> ApiResult<Learner> {
 
 /// The visibility rule (see the module docs).
 pub fn can_see_learner(viewer: &Viewer, learner: &Learner) -> bool {
-    let Some(s) = viewer.signed_in() else { return false };
+    let Some(s) = viewer.signed_in() else {
+        return false;
+    };
     if s.user.role == Role::Admin || learner.user_id == s.user.id {
         return true;
     }
@@ -140,12 +148,16 @@ pub fn can_see_learner(viewer: &Viewer, learner: &Learner) -> bool {
 /// Open jobs are public; closed ones are visible to their employer's recruiters and
 /// admins.
 pub fn can_see_job(viewer: &Viewer, job: &Job) -> bool {
-    job.status == JobStatus::Open || viewer.is_admin() || viewer.organization_id() == Some(job.employer_id)
+    job.status == JobStatus::Open
+        || viewer.is_admin()
+        || viewer.organization_id() == Some(job.employer_id)
 }
 
 /// May the viewer change this job? Its employer's recruiters and admins.
 pub fn can_manage_job(viewer: &Viewer, job: &Job) -> bool {
-    viewer.is_admin() || (viewer.role() == Some(Role::Recruiter) && viewer.organization_id() == Some(job.employer_id))
+    viewer.is_admin()
+        || (viewer.role() == Some(Role::Recruiter)
+            && viewer.organization_id() == Some(job.employer_id))
 }
 
 /// Active microcredentials are public; inactive ones only to their provider and admins.

@@ -66,7 +66,9 @@ impl From<ApiError> for async_graphql::Error {
     fn from(e: ApiError) -> Self {
         match &e {
             ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
-            ApiError::Unavailable(detail) => tracing::warn!(error = %detail, "dependency unavailable"),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "dependency unavailable")
+            }
             _ => {}
         }
         let code = e.code();
@@ -122,8 +124,14 @@ mod tests {
             assert_eq!(ext, Some(async_graphql::Value::from(code)));
             assert!(!g.message.contains("secret detail"));
         }
-        assert_eq!(ApiError::from(DbError::Conflict("slug".into())).code(), "BAD_USER_INPUT");
-        assert_eq!(ApiError::from(DbError::NotFound("learner")).code(), "NOT_FOUND");
+        assert_eq!(
+            ApiError::from(DbError::Conflict("slug".into())).code(),
+            "BAD_USER_INPUT"
+        );
+        assert_eq!(
+            ApiError::from(DbError::NotFound("learner")).code(),
+            "NOT_FOUND"
+        );
         let q = DbError::Query(diesel::result::Error::RollbackTransaction);
         assert_eq!(ApiError::from(q).code(), "INTERNAL");
     }

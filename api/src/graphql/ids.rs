@@ -80,7 +80,11 @@ pub fn decode_any(id: &str) -> Result<(NodeType, i64), ApiError> {
 pub fn decode(t: NodeType, id: &str) -> Result<i64, ApiError> {
     match decode_any(id)? {
         (found, n) if found == t => Ok(n),
-        (found, _) => Err(ApiError::bad(format!("expected a {} ID, got a {} ID", t.name(), found.name()))),
+        (found, _) => Err(ApiError::bad(format!(
+            "expected a {} ID, got a {} ID",
+            t.name(),
+            found.name()
+        ))),
     }
 }
 
@@ -99,7 +103,9 @@ pub fn decode_cursor(c: &str) -> Result<i64, ApiError> {
     let bad = || ApiError::bad(format!("{c:?} is not a valid cursor"));
     let raw = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
-    text.strip_prefix("c:").and_then(|n| n.parse().ok()).ok_or_else(bad)
+    text.strip_prefix("c:")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -110,7 +116,10 @@ mod tests {
     fn ids_round_trip_and_check_their_type() {
         let id = encode(NodeType::Job, 42);
         assert_eq!(decode(NodeType::Job, &id), Ok(42));
-        assert_eq!(decode(NodeType::Skill, &id).map_err(|e| e.code()), Err("BAD_USER_INPUT"));
+        assert_eq!(
+            decode(NodeType::Skill, &id).map_err(|e| e.code()),
+            Err("BAD_USER_INPUT")
+        );
         for bad in ["", "x", "Sm9iOg", "Sm9iOi0x", &"A".repeat(100)] {
             assert!(decode_any(bad).is_err(), "{bad}");
         }

@@ -12,7 +12,9 @@ use crate::repo::occupations::Requirement;
 pub fn check_len(name: &str, value: &str, max: usize) -> ApiResult<()> {
     let n = value.chars().count();
     if n > max {
-        return Err(ApiError::bad(format!("{name} is {n} characters long; at most {max} are allowed")));
+        return Err(ApiError::bad(format!(
+            "{name} is {n} characters long; at most {max} are allowed"
+        )));
     }
     Ok(())
 }
@@ -48,7 +50,9 @@ pub fn check_level(name: &str, level: i32) -> ApiResult<u8> {
     if (1..=5).contains(&level) {
         Ok(level as u8)
     } else {
-        Err(ApiError::bad(format!("{name} must be between 1 and 5, got {level}")))
+        Err(ApiError::bad(format!(
+            "{name} must be between 1 and 5, got {level}"
+        )))
     }
 }
 
@@ -57,7 +61,9 @@ pub fn check_weight(weight: f64) -> ApiResult<f64> {
     if weight.is_finite() && weight > 0.0 && weight <= 100.0 {
         Ok(weight)
     } else {
-        Err(ApiError::bad(format!("weight must be in (0, 100], got {weight}")))
+        Err(ApiError::bad(format!(
+            "weight must be in (0, 100], got {weight}"
+        )))
     }
 }
 
@@ -66,7 +72,9 @@ pub fn check_score(name: &str, s: f64) -> ApiResult<f64> {
     if s.is_finite() && (0.0..=1.0).contains(&s) {
         Ok(s)
     } else {
-        Err(ApiError::bad(format!("{name} must be between 0 and 1, got {s}")))
+        Err(ApiError::bad(format!(
+            "{name} must be between 0 and 1, got {s}"
+        )))
     }
 }
 
@@ -93,7 +101,10 @@ pub fn decode_skill_levels(list: &[SkillLevelInput], max: usize) -> ApiResult<Ve
     if list.len() > max {
         return Err(ApiError::bad(format!("at most {max} skills")));
     }
-    let v = list.iter().map(SkillLevelInput::decode).collect::<ApiResult<Vec<_>>>()?;
+    let v = list
+        .iter()
+        .map(SkillLevelInput::decode)
+        .collect::<ApiResult<Vec<_>>>()?;
     let mut seen = std::collections::HashSet::new();
     for (s, _) in &v {
         if !seen.insert(*s) {
@@ -132,7 +143,12 @@ pub fn decode_requirements(list: &[SkillRequirementInput]) -> ApiResult<Vec<Requ
                 return Err(ApiError::bad("a skill is required twice"));
             }
             check_level("minLevel", r.min_level)?;
-            Ok(Requirement { skill_id, min_level: r.min_level, weight: check_weight(r.weight)?, required: r.required })
+            Ok(Requirement {
+                skill_id,
+                min_level: r.min_level,
+                weight: check_weight(r.weight)?,
+                required: r.required,
+            })
         })
         .collect()
 }

@@ -7,8 +7,13 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use super::error::ApiError;
 use crate::db::{Db, DbConn, DbResult};
-use crate::repo::{self, credentials::Credential, jobs::Job, learners::Learner, microcredentials::Microcredential};
-use crate::repo::{learners::AssertedSkill, occupations::Occupation, occupations::Requirement, organizations::Organization, skills::Skill};
+use crate::repo::{
+    self, credentials::Credential, jobs::Job, learners::Learner, microcredentials::Microcredential,
+};
+use crate::repo::{
+    learners::AssertedSkill, occupations::Occupation, occupations::Requirement,
+    organizations::Organization, skills::Skill,
+};
 
 macro_rules! loader {
     ($(#[$m:meta])* $name:ident => $value:ty, |$conn:ident, $keys:ident| $body:expr) => {
@@ -34,7 +39,11 @@ fn by_id<T>(items: Vec<T>, id: impl Fn(&T) -> i64) -> HashMap<i64, T> {
     items.into_iter().map(|t| (id(&t), t)).collect()
 }
 
-fn grouped<T, V>(keys: &[i64], items: Vec<T>, split: impl Fn(T) -> (i64, V)) -> HashMap<i64, Vec<V>> {
+fn grouped<T, V>(
+    keys: &[i64],
+    items: Vec<T>,
+    split: impl Fn(T) -> (i64, V),
+) -> HashMap<i64, Vec<V>> {
     let mut map: HashMap<i64, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
     for item in items {
         let (k, v) = split(item);
@@ -46,13 +55,13 @@ fn grouped<T, V>(keys: &[i64], items: Vec<T>, split: impl Fn(T) -> (i64, V)) -> 
 loader!(/// Skills by id.
     SkillLoader => Skill, |c, keys| repo::skills::get_many(c, keys).await.map(|v| by_id(v, |s| s.id)));
 loader!(/// Aliases by skill id.
-    AliasLoader => Vec<String>, |c, keys| repo::skills::aliases_of(c, keys).await.map(|m| {
-        keys.iter().map(|k| (*k, m.get(k).cloned().unwrap_or_default())).collect()
-    }));
+AliasLoader => Vec<String>, |c, keys| repo::skills::aliases_of(c, keys).await.map(|m| {
+    keys.iter().map(|k| (*k, m.get(k).cloned().unwrap_or_default())).collect()
+}));
 loader!(/// Children by parent skill id.
-    ChildrenLoader => Vec<Skill>, |c, keys| repo::skills::children_of(c, keys).await.map(|v| {
-        grouped(keys, v, |s| (s.parent_id.unwrap_or_default(), s))
-    }));
+ChildrenLoader => Vec<Skill>, |c, keys| repo::skills::children_of(c, keys).await.map(|v| {
+    grouped(keys, v, |s| (s.parent_id.unwrap_or_default(), s))
+}));
 loader!(/// Organizations by id.
     OrganizationLoader => Organization, |c, keys| repo::organizations::get_many(c, keys).await.map(|v| by_id(v, |o| o.id)));
 loader!(/// Occupations by id.
@@ -64,29 +73,29 @@ loader!(/// Learners by id.
 loader!(/// Aspirations (occupation ids) by learner id.
     AspirationLoader => Vec<i64>, |c, keys| repo::learners::aspirations_of(c, keys).await.map(|v| grouped(keys, v, |x| x)));
 loader!(/// Self-asserted skills by learner id.
-    AssertedLoader => Vec<AssertedSkill>, |c, keys| repo::learners::asserted_skills_of(c, keys).await.map(|v| {
-        grouped(keys, v, |a| (a.learner_id, a))
-    }));
+AssertedLoader => Vec<AssertedSkill>, |c, keys| repo::learners::asserted_skills_of(c, keys).await.map(|v| {
+    grouped(keys, v, |a| (a.learner_id, a))
+}));
 loader!(/// All credentials of a learner, in id order.
-    LearnerCredentialsLoader => Vec<Credential>, |c, keys| repo::credentials::of_learners(c, keys).await.map(|v| {
-        grouped(keys, v, |cr| (cr.learner_id, cr))
-    }));
+LearnerCredentialsLoader => Vec<Credential>, |c, keys| repo::credentials::of_learners(c, keys).await.map(|v| {
+    grouped(keys, v, |cr| (cr.learner_id, cr))
+}));
 loader!(/// Credentials by id.
     CredentialLoader => Credential, |c, keys| repo::credentials::get_many(c, keys).await.map(|v| by_id(v, |x| x.id)));
 loader!(/// (skill, level) by credential id.
-    CredentialSkillsLoader => Vec<(i64, i32)>, |c, keys| repo::credentials::skills_of(c, keys).await.map(|v| {
-        grouped(keys, v, |(cid, s, l)| (cid, (s, l)))
-    }));
+CredentialSkillsLoader => Vec<(i64, i32)>, |c, keys| repo::credentials::skills_of(c, keys).await.map(|v| {
+    grouped(keys, v, |(cid, s, l)| (cid, (s, l)))
+}));
 loader!(/// Microcredentials by id.
     MicrocredentialLoader => Microcredential, |c, keys| repo::microcredentials::get_many(c, keys).await.map(|v| by_id(v, |m| m.id)));
 loader!(/// (skill, level) taught, by microcredential id.
-    TaughtLoader => Vec<(i64, i32)>, |c, keys| repo::microcredentials::skills_of(c, keys).await.map(|v| {
-        grouped(keys, v, |(m, s, l)| (m, (s, l)))
-    }));
+TaughtLoader => Vec<(i64, i32)>, |c, keys| repo::microcredentials::skills_of(c, keys).await.map(|v| {
+    grouped(keys, v, |(m, s, l)| (m, (s, l)))
+}));
 loader!(/// (skill, level) prerequisites, by microcredential id.
-    PrerequisiteLoader => Vec<(i64, i32)>, |c, keys| repo::microcredentials::prerequisites_of(c, keys).await.map(|v| {
-        grouped(keys, v, |(m, s, l)| (m, (s, l)))
-    }));
+PrerequisiteLoader => Vec<(i64, i32)>, |c, keys| repo::microcredentials::prerequisites_of(c, keys).await.map(|v| {
+    grouped(keys, v, |(m, s, l)| (m, (s, l)))
+}));
 loader!(/// Jobs by id.
     JobLoader => Job, |c, keys| repo::jobs::get_many(c, keys).await.map(|v| by_id(v, |j| j.id)));
 loader!(/// Requirements by job id.
@@ -162,19 +171,38 @@ impl Loaders {
     /// query per relation, so that the nested fields of the page are cache hits: the
     /// statements a page costs are then fixed, whatever its size and however the
     /// resolvers interleave.
-    pub async fn prime_learners(&self, learner_ids: &[i64], extra_skills: &[i64]) -> Result<(), ApiError> {
+    pub async fn prime_learners(
+        &self,
+        learner_ids: &[i64],
+        extra_skills: &[i64],
+    ) -> Result<(), ApiError> {
         let ids = learner_ids.iter().copied();
         let creds = self.learner_credentials.load_many(ids.clone()).await?;
         let asserted = self.asserted.load_many(ids.clone()).await?;
         let aspirations = self.aspirations.load_many(ids).await?;
         let all_creds: Vec<&Credential> = creds.values().flatten().collect();
-        self.credential.feed_many(all_creds.iter().map(|c| (c.id, (*c).clone()))).await;
-        let cred_skills = self.credential_skills.load_many(all_creds.iter().map(|c| c.id)).await?;
-        let mcs = self.microcredential.load_many(all_creds.iter().filter_map(|c| c.microcredential_id)).await?;
-        self.organization.load_many(mcs.values().map(|m| m.provider_id)).await?;
+        self.credential
+            .feed_many(all_creds.iter().map(|c| (c.id, (*c).clone())))
+            .await;
+        let cred_skills = self
+            .credential_skills
+            .load_many(all_creds.iter().map(|c| c.id))
+            .await?;
+        let mcs = self
+            .microcredential
+            .load_many(all_creds.iter().filter_map(|c| c.microcredential_id))
+            .await?;
+        self.organization
+            .load_many(mcs.values().map(|m| m.provider_id))
+            .await?;
         let occupation_ids: Vec<i64> = aspirations.values().flatten().copied().collect();
-        self.occupation.load_many(occupation_ids.iter().copied()).await?;
-        let occ_reqs = self.occupation_requirements.load_many(occupation_ids.iter().copied()).await?;
+        self.occupation
+            .load_many(occupation_ids.iter().copied())
+            .await?;
+        let occ_reqs = self
+            .occupation_requirements
+            .load_many(occupation_ids.iter().copied())
+            .await?;
         let mut skills: Vec<i64> = extra_skills.to_vec();
         skills.extend(cred_skills.values().flatten().map(|(s, _)| *s));
         skills.extend(asserted.values().flatten().map(|a| a.skill_id));

@@ -17,7 +17,9 @@ pub fn page_size(first: Option<i32>) -> ApiResult<usize> {
     if (1..=MAX_FIRST).contains(&f) {
         Ok(f as usize)
     } else {
-        Err(ApiError::bad(format!("first must be between 1 and {MAX_FIRST}, got {f}")))
+        Err(ApiError::bad(format!(
+            "first must be between 1 and {MAX_FIRST}, got {f}"
+        )))
     }
 }
 
@@ -79,11 +81,21 @@ macro_rules! connection {
 
         impl $conn {
             /// Builds a connection from (node, cursor) pairs.
-            pub fn new(items: Vec<($node, String)>, has_next: bool, had_after: bool, total: i64) -> Self {
+            pub fn new(
+                items: Vec<($node, String)>,
+                has_next: bool,
+                had_after: bool,
+                total: i64,
+            ) -> Self {
                 let cursors: Vec<String> = items.iter().map(|(_, c)| c.clone()).collect();
                 $conn {
-                    edges: items.into_iter().map(|(node, cursor)| $edge { node, cursor }).collect(),
-                    page_info: $crate::graphql::pagination::PageInfo::from_cursors(&cursors, has_next, had_after),
+                    edges: items
+                        .into_iter()
+                        .map(|(node, cursor)| $edge { node, cursor })
+                        .collect(),
+                    page_info: $crate::graphql::pagination::PageInfo::from_cursors(
+                        &cursors, has_next, had_after,
+                    ),
                     total_count: total,
                 }
             }

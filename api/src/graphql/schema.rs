@@ -44,18 +44,36 @@ pub struct AppContextProvider {
 }
 
 impl AppContextProvider {
-    async fn viewer(db: Db, verifier: Arc<Verifier>, bearer: Option<String>) -> Result<Viewer, Rejection> {
-        let Some(token) = bearer else { return Ok(Viewer::Anonymous) };
-        let claims = verifier.verify(&token).map_err(|e| Rejection { code: e.code(), message: e.to_string() })?;
+    async fn viewer(
+        db: Db,
+        verifier: Arc<Verifier>,
+        bearer: Option<String>,
+    ) -> Result<Viewer, Rejection> {
+        let Some(token) = bearer else {
+            return Ok(Viewer::Anonymous);
+        };
+        let claims = verifier.verify(&token).map_err(|e| Rejection {
+            code: e.code(),
+            message: e.to_string(),
+        })?;
         let unavailable = |e: &dyn std::fmt::Display| {
             tracing::warn!(error = %e, "database unavailable while authenticating");
-            Rejection { code: "SERVICE_UNAVAILABLE", message: "service unavailable".into() }
+            Rejection {
+                code: "SERVICE_UNAVAILABLE",
+                message: "service unavailable".into(),
+            }
         };
         let mut p = db.conn().await.map_err(|e| unavailable(&e))?;
         let c = &mut p.conn();
-        let user = provision(c, &claims).await.map_err(|e| Rejection { code: e.code(), message: e.to_string() })?;
+        let user = provision(c, &claims).await.map_err(|e| Rejection {
+            code: e.code(),
+            message: e.to_string(),
+        })?;
         let organization = match user.organization_id {
-            Some(id) => repo::organizations::get_many(c, &[id]).await.map_err(|e| unavailable(&e))?.pop(),
+            Some(id) => repo::organizations::get_many(c, &[id])
+                .await
+                .map_err(|e| unavailable(&e))?
+                .pop(),
             None => None,
         };
         Ok(Viewer::User(Arc::new(SignedIn { user, organization })))

@@ -30,46 +30,66 @@ impl Subscription {
         let services = services(ctx)?.clone();
         let rx = services.search.subscribe_job_changes();
         let state = (rx, services, learner.id);
-        Ok(futures::stream::unfold(state, move |(mut rx, services, learner_id)| async move {
-            loop {
-                let job_id = match rx.recv().await {
-                    Ok(id) => id,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(skipped = n, "job alerts: subscriber lagged");
-                        continue;
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                };
-                match alert(&services, learner_id, job_id, min_score).await {
-                    Ok(Some(m)) => return Some((m, (rx, services, learner_id))),
-                    Ok(None) => continue,
-                    Err(e) => {
-                        tracing::warn!(error = ?e, job_id, "job alerts: could not score a job");
-                        continue;
+        Ok(futures::stream::unfold(
+            state,
+            move |(mut rx, services, learner_id)| async move {
+                loop {
+                    let job_id = match rx.recv().await {
+                        Ok(id) => id,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                            tracing::warn!(skipped = n, "job alerts: subscriber lagged");
+                            continue;
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                    };
+                    match alert(&services, learner_id, job_id, min_score).await {
+                        Ok(Some(m)) => return Some((m, (rx, services, learner_id))),
+                        Ok(None) => continue,
+                        Err(e) => {
+                            tracing::warn!(error = ?e, job_id, "job alerts: could not score a job");
+                            continue;
+                        }
                     }
                 }
-            }
-        }))
+            },
+        ))
     }
 }
 
-async fn alert(s: &super::context::Services, learner_id: i64, job_id: i64, min_score: f64) -> ApiResult<Option<JobMatch>> {
+async fn alert(
+    s: &super::context::Services,
+    learner_id: i64,
+    job_id: i64,
+    min_score: f64,
+) -> ApiResult<Option<JobMatch>> {
     let mut p = s.db.conn().await?;
     let c = &mut p.conn();
     // The learner may have deleted their account since subscribing.
-    let Some(doc) = crate::indexer::docs::learner_docs(c, &[learner_id], repo::now()).await?.pop() else {
+    let Some(doc) = crate::indexer::docs::learner_docs(c, &[learner_id], repo::now())
+        .await?
+        .pop()
+    else {
         return Ok(None);
     };
-    let Some(job) = repo::jobs::get_many(c, &[job_id]).await?.pop() else { return Ok(None) };
+    let Some(job) = repo::jobs::get_many(c, &[job_id]).await?.pop() else {
+        return Ok(None);
+    };
     if job.status != repo::JobStatus::Open {
         return Ok(None);
     }
-    let reqs: Vec<search_index::Requirement> =
-        repo::jobs::requirements_of(c, &[job_id]).await?.iter().map(|(_, r)| super::input::engine_requirement(r)).collect();
+    let reqs: Vec<search_index::Requirement> = repo::jobs::requirements_of(c, &[job_id])
+        .await?
+        .iter()
+        .map(|(_, r)| super::input::engine_requirement(r))
+        .collect();
     if reqs.is_empty() {
         return Ok(None);
     }
     let tax = s.search.taxonomy();
-    let explanation = search_index::scoring::score(&tax, &reqs, &doc.evidence).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((explanation.score >= min_score).then(|| JobMatch { job: Job(job), explanation }))
+    let explanation = search_index::scoring::score(&tax, &reqs, &doc.evidence)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((explanation.score >= min_score).then(|| JobMatch {
+        job: Job(job),
+        explanation,
+    }))
 }

@@ -101,7 +101,9 @@ pub async fn delete(conn: &mut DbConn<'_>, id: i64) -> DbResult<bool> {
         if let Some(l) = super::learners::find_by_user(tx, id).await? {
             super::learners::delete(tx, l.id).await?;
         }
-        let n: usize = with_conn!(tx, |c| diesel::delete(users::table.find(id)).execute(c).await)?;
+        let n: usize = with_conn!(tx, |c| diesel::delete(users::table.find(id))
+            .execute(c)
+            .await)?;
         Ok(n > 0)
     })
 }

@@ -7,5 +7,5 @@ mod http;
 mod indexer;
 mod repository;
 mod repository_model;
-mod seeds;
 mod schema;
+mod seeds;

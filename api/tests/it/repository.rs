@@ -589,11 +589,31 @@ async fn deleting_a_user_erases_the_learner_and_records_it_for_the_index() {
         let mut p = t.db.conn().await.expect("conn");
         let c = &mut p.conn();
         let id = learner(c, "erase-me").await;
-        let user = repo::users::find_by_subject(c, "erase-me").await.expect("find").expect("user");
+        let user = repo::users::find_by_subject(c, "erase-me")
+            .await
+            .expect("find")
+            .expect("user");
         assert!(repo::users::delete(c, user.id).await.expect("delete"));
-        assert!(repo::learners::get_many(c, &[id]).await.expect("learners").is_empty());
-        let rows = repo::outbox::for_entity(c, EntityKind::Learner, id).await.expect("outbox");
-        assert_eq!(rows.last().map(|r| r.operation), Some(Operation::Delete), "{:?}", t.db.backend());
-        assert!(repo::users::find_by_subject(c, "erase-me").await.expect("find").is_none());
+        assert!(
+            repo::learners::get_many(c, &[id])
+                .await
+                .expect("learners")
+                .is_empty()
+        );
+        let rows = repo::outbox::for_entity(c, EntityKind::Learner, id)
+            .await
+            .expect("outbox");
+        assert_eq!(
+            rows.last().map(|r| r.operation),
+            Some(Operation::Delete),
+            "{:?}",
+            t.db.backend()
+        );
+        assert!(
+            repo::users::find_by_subject(c, "erase-me")
+                .await
+                .expect("find")
+                .is_none()
+        );
     }
 }

@@ -15,9 +15,14 @@ fn schema_graphql_is_up_to_date() {
 #[test]
 fn the_contract_names_are_all_present() {
     let sdl = talent_api::graphql::sdl();
-    let words: std::collections::HashSet<&str> = sdl.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+    let words: std::collections::HashSet<&str> = sdl
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
     let outline = include_str!("contract_names.txt");
     for name in outline.split_whitespace() {
-        assert!(words.contains(name), "the schema lost a contract name: {name}");
+        assert!(
+            words.contains(name),
+            "the schema lost a contract name: {name}"
+        );
     }
 }

@@ -52,17 +52,26 @@ impl InstitutionMutation {
             return Err(ApiError::bad("costCents must be >= 0"));
         }
         if input.currency.len() != 3 || !input.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ApiError::bad("currency must be an ISO 4217 code such as USD"));
+            return Err(ApiError::bad(
+                "currency must be an ISO 4217 code such as USD",
+            ));
         }
         let skills = decode_skill_levels(&input.skills, 20)?;
         if skills.is_empty() {
-            return Err(ApiError::bad("a microcredential teaches at least one skill"));
+            return Err(ApiError::bad(
+                "a microcredential teaches at least one skill",
+            ));
         }
-        let prerequisites = decode_skill_levels(input.prerequisites.as_deref().unwrap_or_default(), 20)?;
+        let prerequisites =
+            decode_skill_levels(input.prerequisites.as_deref().unwrap_or_default(), 20)?;
         let provider = match (me.user.role, provider_id) {
             (Role::Admin, Some(p)) => {
                 let id = ids::decode(NodeType::Organization, &p)?;
-                let org = loaders(ctx)?.organization.load_one(id).await?.ok_or(ApiError::NotFound("organization"))?;
+                let org = loaders(ctx)?
+                    .organization
+                    .load_one(id)
+                    .await?
+                    .ok_or(ApiError::NotFound("organization"))?;
                 if org.kind != OrganizationKind::Institution {
                     return Err(ApiError::bad("providerId is not an institution"));
                 }
@@ -70,12 +79,17 @@ impl InstitutionMutation {
             }
             (Role::Admin, None) => return Err(ApiError::bad("admins give providerId")),
             (_, Some(_)) => return Err(ApiError::forbidden("institutions publish for themselves")),
-            (_, None) => me.organization.as_ref().map(|o| o.id).ok_or_else(|| ApiError::forbidden("no organization"))?,
+            (_, None) => me
+                .organization
+                .as_ref()
+                .map(|o| o.id)
+                .ok_or_else(|| ApiError::forbidden("no organization"))?,
         };
         let new = repo::microcredentials::NewMicrocredential {
             slug: None,
             title: required_text("title", &input.title, 200)?,
-            description: optional_text("description", Some(&input.description), 20_000)?.unwrap_or_default(),
+            description: optional_text("description", Some(&input.description), 20_000)?
+                .unwrap_or_default(),
             hours: input.hours,
             cost_cents: i64::from(input.cost_cents),
             currency: input.currency,
@@ -103,15 +117,32 @@ impl InstitutionMutation {
         let lid = ids::decode(NodeType::Learner, &learner_id)?;
         let mid = ids::decode(NodeType::Microcredential, &microcredential_id)?;
         let l = loaders(ctx)?;
-        let learner = l.learner.load_one(lid).await?.filter(|x| can_see_learner(viewer(ctx), x)).ok_or(ApiError::NotFound("learner"))?;
-        let mc = l.microcredential.load_one(mid).await?.ok_or(ApiError::NotFound("microcredential"))?;
-        if me.user.role != Role::Admin && me.organization.as_ref().map(|o| o.id) != Some(mc.provider_id) {
-            return Err(ApiError::forbidden("institutions issue credentials only for their own microcredentials"));
+        let learner = l
+            .learner
+            .load_one(lid)
+            .await?
+            .filter(|x| can_see_learner(viewer(ctx), x))
+            .ok_or(ApiError::NotFound("learner"))?;
+        let mc = l
+            .microcredential
+            .load_one(mid)
+            .await?
+            .ok_or(ApiError::NotFound("microcredential"))?;
+        if me.user.role != Role::Admin
+            && me.organization.as_ref().map(|o| o.id) != Some(mc.provider_id)
+        {
+            return Err(ApiError::forbidden(
+                "institutions issue credentials only for their own microcredentials",
+            ));
         }
         if !mc.active {
             return Err(ApiError::bad("the microcredential is not active"));
         }
-        let provider = l.organization.load_one(mc.provider_id).await?.ok_or(ApiError::NotFound("organization"))?;
+        let provider = l
+            .organization
+            .load_one(mc.provider_id)
+            .await?
+            .ok_or(ApiError::NotFound("organization"))?;
         let skills = l.taught.load_one(mc.id).await?.unwrap_or_default();
         let new = repo::credentials::NewCredential {
             title: mc.title.clone(),

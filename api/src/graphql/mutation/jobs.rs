@@ -3,10 +3,14 @@
 use async_graphql::{Context, ID, InputObject, Object};
 
 use super::searchable;
-use crate::graphql::context::{can_manage_job, can_see_job, loaders, require_role, services, viewer};
+use crate::graphql::context::{
+    can_manage_job, can_see_job, loaders, require_role, services, viewer,
+};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::input::{SkillRequirementInput, decode_requirements, optional_text, required_text};
+use crate::graphql::input::{
+    SkillRequirementInput, decode_requirements, optional_text, required_text,
+};
 use crate::graphql::types::job::Job;
 use crate::repo::{self, JobStatus, OrganizationKind, Role};
 
@@ -30,7 +34,8 @@ impl JobInput {
     fn decode(&self) -> ApiResult<repo::jobs::NewJob> {
         Ok(repo::jobs::NewJob {
             title: required_text("title", &self.title, 200)?,
-            description: optional_text("description", Some(&self.description), 20_000)?.unwrap_or_default(),
+            description: optional_text("description", Some(&self.description), 20_000)?
+                .unwrap_or_default(),
             location: optional_text("location", self.location.as_deref(), 200)?,
             remote: self.remote,
             requirements: decode_requirements(&self.requirements)?,
@@ -44,9 +49,16 @@ impl JobInput {
 async fn managed_job(ctx: &Context<'_>, id: &ID) -> ApiResult<repo::jobs::Job> {
     require_role(ctx, &[Role::Recruiter, Role::Admin])?;
     let jid = ids::decode(NodeType::Job, id)?;
-    let job = loaders(ctx)?.job.load_one(jid).await?.filter(|j| can_see_job(viewer(ctx), j)).ok_or(ApiError::NotFound("job"))?;
+    let job = loaders(ctx)?
+        .job
+        .load_one(jid)
+        .await?
+        .filter(|j| can_see_job(viewer(ctx), j))
+        .ok_or(ApiError::NotFound("job"))?;
     if !can_manage_job(viewer(ctx), &job) {
-        return Err(ApiError::forbidden("this job belongs to another organization"));
+        return Err(ApiError::forbidden(
+            "this job belongs to another organization",
+        ));
     }
     Ok(job)
 }
@@ -62,22 +74,35 @@ impl JobMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The job.")] input: JobInput,
-        #[graphql(desc = "Admins only: the employer; recruiters post for their own organization.")] employer_id: Option<ID>,
+        #[graphql(desc = "Admins only: the employer; recruiters post for their own organization.")]
+        employer_id: Option<ID>,
     ) -> ApiResult<Job> {
         let me = require_role(ctx, &[Role::Recruiter, Role::Admin])?;
         let new = input.decode()?;
         let employer = match (me.user.role, employer_id) {
             (Role::Admin, Some(e)) => {
                 let id = ids::decode(NodeType::Organization, &e)?;
-                let org = loaders(ctx)?.organization.load_one(id).await?.ok_or(ApiError::NotFound("organization"))?;
+                let org = loaders(ctx)?
+                    .organization
+                    .load_one(id)
+                    .await?
+                    .ok_or(ApiError::NotFound("organization"))?;
                 if org.kind != OrganizationKind::Employer {
                     return Err(ApiError::bad("employerId is not an employer"));
                 }
                 org.id
             }
             (Role::Admin, None) => return Err(ApiError::bad("admins give employerId")),
-            (_, Some(_)) => return Err(ApiError::forbidden("recruiters post for their own organization")),
-            (_, None) => me.organization.as_ref().map(|o| o.id).ok_or_else(|| ApiError::forbidden("no organization"))?,
+            (_, Some(_)) => {
+                return Err(ApiError::forbidden(
+                    "recruiters post for their own organization",
+                ));
+            }
+            (_, None) => me
+                .organization
+                .as_ref()
+                .map(|o| o.id)
+                .ok_or_else(|| ApiError::forbidden("no organization"))?,
         };
         let mut p = services(ctx)?.db.conn().await?;
         let job = repo::jobs::create(&mut p.conn(), employer, &new).await?;
@@ -87,7 +112,12 @@ impl JobMutation {
     }
 
     /// Replaces a job's content (its employer and status stay).
-    async fn update_job(&self, ctx: &Context<'_>, #[graphql(desc = "The job.")] id: ID, #[graphql(desc = "The new content.")] input: JobInput) -> ApiResult<Job> {
+    async fn update_job(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job.")] id: ID,
+        #[graphql(desc = "The new content.")] input: JobInput,
+    ) -> ApiResult<Job> {
         let job = managed_job(ctx, &id).await?;
         let new = input.decode()?;
         let mut p = services(ctx)?.db.conn().await?;
@@ -98,7 +128,11 @@ impl JobMutation {
     }
 
     /// Closes a job: it leaves learners' recommendations and public listings.
-    async fn close_job(&self, ctx: &Context<'_>, #[graphql(desc = "The job.")] id: ID) -> ApiResult<Job> {
+    async fn close_job(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job.")] id: ID,
+    ) -> ApiResult<Job> {
         let job = managed_job(ctx, &id).await?;
         let mut p = services(ctx)?.db.conn().await?;
         let job = repo::jobs::set_status(&mut p.conn(), job.id, JobStatus::Closed).await?;
@@ -108,7 +142,11 @@ impl JobMutation {
     }
 
     /// Reopens a closed job.
-    async fn reopen_job(&self, ctx: &Context<'_>, #[graphql(desc = "The job.")] id: ID) -> ApiResult<Job> {
+    async fn reopen_job(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job.")] id: ID,
+    ) -> ApiResult<Job> {
         let job = managed_job(ctx, &id).await?;
         let mut p = services(ctx)?.db.conn().await?;
         let job = repo::jobs::set_status(&mut p.conn(), job.id, JobStatus::Open).await?;

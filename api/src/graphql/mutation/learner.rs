@@ -7,7 +7,9 @@ use super::searchable;
 use crate::graphql::context::{require_my_learner, require_role, require_user, services};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::input::{SkillLevelInput, check_level, decode_skill_levels, optional_text, required_text};
+use crate::graphql::input::{
+    SkillLevelInput, check_level, decode_skill_levels, optional_text, required_text,
+};
 use crate::graphql::types::enums::{RemotePreference, Visibility};
 use crate::graphql::types::learner::{Credential, Learner};
 use crate::repo::{self, CredentialSource, CredentialStatus, Role};
@@ -52,7 +54,11 @@ pub struct LearnerMutation;
 impl LearnerMutation {
     /// Creates or updates the signed-in learner's profile. A new profile is PRIVATE.
     /// FORBIDDEN for other roles.
-    async fn upsert_my_profile(&self, ctx: &Context<'_>, #[graphql(desc = "The profile.")] input: LearnerProfileInput) -> ApiResult<Learner> {
+    async fn upsert_my_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The profile.")] input: LearnerProfileInput,
+    ) -> ApiResult<Learner> {
         let me = require_role(ctx, &[Role::Learner])?;
         let aspiration_ids = match &input.aspiration_ids {
             Some(v) if v.len() > 10 => return Err(ApiError::bad("at most 10 aspirations")),
@@ -75,10 +81,15 @@ impl LearnerMutation {
 
     /// Sets who may see the signed-in learner. RECRUITERS or PUBLIC opts in to
     /// candidate search.
-    async fn set_my_visibility(&self, ctx: &Context<'_>, #[graphql(desc = "Who may see you.")] visibility: Visibility) -> ApiResult<Learner> {
+    async fn set_my_visibility(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Who may see you.")] visibility: Visibility,
+    ) -> ApiResult<Learner> {
         let learner = require_my_learner(ctx).await?;
         let mut p = services(ctx)?.db.conn().await?;
-        let l = repo::learners::set_visibility(&mut p.conn(), learner.id, visibility.into()).await?;
+        let l =
+            repo::learners::set_visibility(&mut p.conn(), learner.id, visibility.into()).await?;
         searchable(ctx).await?;
         Ok(Learner(l))
     }
@@ -96,7 +107,10 @@ impl LearnerMutation {
         check_level("level", level)?;
         let mut p = services(ctx)?.db.conn().await?;
         let c = &mut p.conn();
-        repo::skills::get_many(c, &[skill]).await?.pop().ok_or(ApiError::NotFound("skill"))?;
+        repo::skills::get_many(c, &[skill])
+            .await?
+            .pop()
+            .ok_or(ApiError::NotFound("skill"))?;
         repo::learners::assert_skill(c, learner.id, skill, level).await?;
         let l = repo::learners::get(c, learner.id).await?;
         drop(p);
@@ -105,7 +119,11 @@ impl LearnerMutation {
     }
 
     /// Withdraws a self-asserted skill; NOT_FOUND when there was none.
-    async fn retract_skill(&self, ctx: &Context<'_>, #[graphql(desc = "The skill.")] skill_id: ID) -> ApiResult<Learner> {
+    async fn retract_skill(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The skill.")] skill_id: ID,
+    ) -> ApiResult<Learner> {
         let learner = require_my_learner(ctx).await?;
         let skill = ids::decode(NodeType::Skill, &skill_id)?;
         let mut p = services(ctx)?.db.conn().await?;
@@ -120,7 +138,11 @@ impl LearnerMutation {
     }
 
     /// Adds a credential the learner entered (UNVERIFIED).
-    async fn add_credential(&self, ctx: &Context<'_>, #[graphql(desc = "The credential.")] input: CredentialInput) -> ApiResult<Credential> {
+    async fn add_credential(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The credential.")] input: CredentialInput,
+    ) -> ApiResult<Credential> {
         let learner = require_my_learner(ctx).await?;
         let skills = decode_skill_levels(&input.skills, 20)?;
         if skills.is_empty() {
@@ -151,7 +173,11 @@ impl LearnerMutation {
 
     /// Removes one of the signed-in learner's credentials; returns its ID. NOT_FOUND
     /// for a credential that is not theirs.
-    async fn remove_credential(&self, ctx: &Context<'_>, #[graphql(desc = "The credential.")] id: ID) -> ApiResult<ID> {
+    async fn remove_credential(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The credential.")] id: ID,
+    ) -> ApiResult<ID> {
         let learner = require_my_learner(ctx).await?;
         let cid = ids::decode(NodeType::Credential, &id)?;
         let mut p = services(ctx)?.db.conn().await?;

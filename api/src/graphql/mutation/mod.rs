@@ -30,4 +30,8 @@ pub async fn searchable(ctx: &Context<'_>) -> ApiResult<bool> {
 
 /// The root mutation.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(learner::LearnerMutation, jobs::JobMutation, institution::InstitutionMutation);
+pub struct Mutation(
+    learner::LearnerMutation,
+    jobs::JobMutation,
+    institution::InstitutionMutation,
+);

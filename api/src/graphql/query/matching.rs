@@ -7,10 +7,14 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use crate::graphql::context::{can_see_job, can_see_learner, loaders, require_my_learner, require_role, services, viewer};
+use crate::graphql::context::{
+    can_see_job, can_see_learner, loaders, require_my_learner, require_role, services, viewer,
+};
 use crate::graphql::error::{ApiError, ApiResult};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::input::{SkillRequirementInput, check_optional_len, check_score, decode_requirements, engine_requirement};
+use crate::graphql::input::{
+    SkillRequirementInput, check_optional_len, check_score, decode_requirements, engine_requirement,
+};
 use crate::graphql::pagination::page_size;
 use crate::graphql::query::catalog::JobFilter;
 use crate::graphql::types::catalog::Microcredential;
@@ -18,8 +22,8 @@ use crate::graphql::types::enums::PathwayObjective;
 use crate::graphql::types::job::Job;
 use crate::graphql::types::learner::Learner;
 use crate::graphql::types::matching::{
-    ClosestJob, CandidateMatch, CandidateMatchConnection, GapAnalysis, JobMatch, JobMatchConnection, LearningPathway,
-    MatchExplanation, PathwayStep, SkillGap, SkillUnlock, int,
+    CandidateMatch, CandidateMatchConnection, ClosestJob, GapAnalysis, JobMatch,
+    JobMatchConnection, LearningPathway, MatchExplanation, PathwayStep, SkillGap, SkillUnlock, int,
 };
 use crate::indexer::SearchService;
 use crate::repo::{self, Role};
@@ -44,29 +48,54 @@ async fn with_engine<R: Send + 'static>(
     f: impl FnOnce(&search_index::Engine) -> R + Send + 'static,
 ) -> ApiResult<R> {
     let s = search.clone();
-    tokio::task::spawn_blocking(move || s.read(f)).await.map_err(|e| ApiError::Internal(e.to_string()))
+    tokio::task::spawn_blocking(move || s.read(f))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// The signed-in learner's evidence, read from the database now.
 async fn my_evidence(ctx: &Context<'_>, learner_id: i64) -> ApiResult<Vec<search_index::Evidence>> {
     let mut p = services(ctx)?.db.conn().await?;
-    let docs = crate::indexer::docs::learner_docs(&mut p.conn(), &[learner_id], repo::now()).await?;
-    Ok(docs.into_iter().next().map(|d| d.evidence).unwrap_or_default())
+    let docs =
+        crate::indexer::docs::learner_docs(&mut p.conn(), &[learner_id], repo::now()).await?;
+    Ok(docs
+        .into_iter()
+        .next()
+        .map(|d| d.evidence)
+        .unwrap_or_default())
 }
 
 /// Requirements of a job (visible to the viewer) or an occupation: exactly one.
-async fn target_requirements(ctx: &Context<'_>, job_id: Option<&ID>, occupation_id: Option<&ID>) -> ApiResult<Vec<search_index::Requirement>> {
+async fn target_requirements(
+    ctx: &Context<'_>,
+    job_id: Option<&ID>,
+    occupation_id: Option<&ID>,
+) -> ApiResult<Vec<search_index::Requirement>> {
     let l = loaders(ctx)?;
     let reqs = match (job_id, occupation_id) {
         (Some(j), None) => {
             let id = ids::decode(NodeType::Job, j)?;
-            let job = l.job.load_one(id).await?.filter(|j| can_see_job(viewer(ctx), j)).ok_or(ApiError::NotFound("job"))?;
-            l.job_requirements.load_one(job.id).await?.unwrap_or_default()
+            let job = l
+                .job
+                .load_one(id)
+                .await?
+                .filter(|j| can_see_job(viewer(ctx), j))
+                .ok_or(ApiError::NotFound("job"))?;
+            l.job_requirements
+                .load_one(job.id)
+                .await?
+                .unwrap_or_default()
         }
         (None, Some(o)) => {
             let id = ids::decode(NodeType::Occupation, o)?;
-            l.occupation.load_one(id).await?.ok_or(ApiError::NotFound("occupation"))?;
-            l.occupation_requirements.load_one(id).await?.unwrap_or_default()
+            l.occupation
+                .load_one(id)
+                .await?
+                .ok_or(ApiError::NotFound("occupation"))?;
+            l.occupation_requirements
+                .load_one(id)
+                .await?
+                .unwrap_or_default()
         }
         _ => return Err(ApiError::bad("give exactly one of jobId and occupationId")),
     };
@@ -93,8 +122,13 @@ impl MatchingQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "A job of the recruiter's organization.")] job_id: Option<ID>,
-        #[graphql(desc = "Ad hoc requirements (1..50).")] requirements: Option<Vec<SkillRequirementInput>>,
-        #[graphql(desc = "Text over headline, bio and credential titles (at most 500 characters).")] query: Option<String>,
+        #[graphql(desc = "Ad hoc requirements (1..50).")] requirements: Option<
+            Vec<SkillRequirementInput>,
+        >,
+        #[graphql(
+            desc = "Text over headline, bio and credential titles (at most 500 characters)."
+        )]
+        query: Option<String>,
         #[graphql(desc = "Filters.")] filter: Option<CandidateFilter>,
         #[graphql(desc = "Page size, 1..100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
@@ -106,19 +140,45 @@ impl MatchingQuery {
             (Some(j), None) => {
                 let l = loaders(ctx)?;
                 let id = ids::decode(NodeType::Job, j)?;
-                let job = l.job.load_one(id).await?.filter(|j| can_see_job(viewer(ctx), j)).ok_or(ApiError::NotFound("job"))?;
-                if me.user.role != Role::Admin && me.organization.as_ref().map(|o| o.id) != Some(job.employer_id) {
-                    return Err(ApiError::forbidden("recruiters search candidates for their own organization's jobs"));
+                let job = l
+                    .job
+                    .load_one(id)
+                    .await?
+                    .filter(|j| can_see_job(viewer(ctx), j))
+                    .ok_or(ApiError::NotFound("job"))?;
+                if me.user.role != Role::Admin
+                    && me.organization.as_ref().map(|o| o.id) != Some(job.employer_id)
+                {
+                    return Err(ApiError::forbidden(
+                        "recruiters search candidates for their own organization's jobs",
+                    ));
                 }
-                l.job_requirements.load_one(job.id).await?.unwrap_or_default().iter().map(engine_requirement).collect()
+                l.job_requirements
+                    .load_one(job.id)
+                    .await?
+                    .unwrap_or_default()
+                    .iter()
+                    .map(engine_requirement)
+                    .collect()
             }
-            (None, Some(r)) => decode_requirements(r)?.iter().map(engine_requirement).collect(),
+            (None, Some(r)) => decode_requirements(r)?
+                .iter()
+                .map(engine_requirement)
+                .collect(),
             _ => return Err(ApiError::bad("give exactly one of jobId and requirements")),
         };
         let filter = filter.unwrap_or_default();
         check_optional_len("location", filter.location.as_deref(), 200)?;
-        let min_score = filter.min_score.map(|s| check_score("minScore", s)).transpose()?.unwrap_or(0.0);
-        let after = after.as_deref().map(search_index::Cursor::decode).transpose().map_err(|_| ApiError::bad("invalid cursor"))?;
+        let min_score = filter
+            .min_score
+            .map(|s| check_score("minScore", s))
+            .transpose()?
+            .unwrap_or(0.0);
+        let after = after
+            .as_deref()
+            .map(search_index::Cursor::decode)
+            .transpose()
+            .map_err(|_| ApiError::bad("invalid cursor"))?;
         let q = search_index::CandidateQuery {
             requirements: reqs,
             text: query.filter(|t| !t.trim().is_empty()),
@@ -136,7 +196,10 @@ impl MatchingQuery {
         // Hydrate, and re-check visibility against the database (the index may lag a
         // visibility change by a moment: never show a learner who just went private).
         let l = loaders(ctx)?;
-        let learners = l.learner.load_many(page.hits.iter().map(|h| h.learner_id)).await?;
+        let learners = l
+            .learner
+            .load_many(page.hits.iter().map(|h| h.learner_id))
+            .await?;
         let ids: Vec<i64> = learners.keys().copied().collect();
         let explained: Vec<i64> = page
             .hits
@@ -152,11 +215,24 @@ impl MatchingQuery {
             .into_iter()
             .filter_map(|h| {
                 let l = learners.get(&h.learner_id)?.clone();
-                can_see_learner(v, &l).then(|| (CandidateMatch { learner: Learner(l), explanation: h.explanation }, h.cursor.encode()))
+                can_see_learner(v, &l).then(|| {
+                    (
+                        CandidateMatch {
+                            learner: Learner(l),
+                            explanation: h.explanation,
+                        },
+                        h.cursor.encode(),
+                    )
+                })
             })
             .collect();
         let total = page.total.map(|t| t as i64).unwrap_or(-1);
-        Ok(CandidateMatchConnection::new(items, page.has_next_page, after.is_some(), total))
+        Ok(CandidateMatchConnection::new(
+            items,
+            page.has_next_page,
+            after.is_some(),
+            total,
+        ))
     }
 
     /// The signed-in learner: open jobs ranked by match score (then id), with
@@ -175,14 +251,25 @@ impl MatchingQuery {
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
         check_optional_len("location", filter.location.as_deref(), 200)?;
-        let min_score = min_score.map(|s| check_score("minScore", s)).transpose()?.unwrap_or(0.0);
-        let after = after.as_deref().map(search_index::Cursor::decode).transpose().map_err(|_| ApiError::bad("invalid cursor"))?;
+        let min_score = min_score
+            .map(|s| check_score("minScore", s))
+            .transpose()?
+            .unwrap_or(0.0);
+        let after = after
+            .as_deref()
+            .map(search_index::Cursor::decode)
+            .transpose()
+            .map_err(|_| ApiError::bad("invalid cursor"))?;
         let evidence = my_evidence(ctx, learner.id).await?;
         let q = search_index::JobQuery {
             filters: search_index::JobFilters {
                 location: filter.location,
                 remote: filter.remote,
-                employer_id: filter.employer_id.as_deref().map(|i| ids::decode(NodeType::Organization, i)).transpose()?,
+                employer_id: filter
+                    .employer_id
+                    .as_deref()
+                    .map(|i| ids::decode(NodeType::Organization, i))
+                    .transpose()?,
                 must_have_all: false,
                 min_score,
             },
@@ -190,18 +277,37 @@ impl MatchingQuery {
             after: after.clone(),
             count_total: ctx.look_ahead().field("totalCount").exists(),
         };
-        let page = with_engine(&services(ctx)?.search, move |e| e.jobs_for_evidence(&evidence, &q)).await??;
-        let jobs = loaders(ctx)?.job.load_many(page.hits.iter().map(|h| h.job_id)).await?;
+        let page = with_engine(&services(ctx)?.search, move |e| {
+            e.jobs_for_evidence(&evidence, &q)
+        })
+        .await??;
+        let jobs = loaders(ctx)?
+            .job
+            .load_many(page.hits.iter().map(|h| h.job_id))
+            .await?;
         let items = page
             .hits
             .into_iter()
             .filter_map(|h| {
                 let j = jobs.get(&h.job_id)?.clone();
-                (j.status == repo::JobStatus::Open).then(|| (JobMatch { job: Job(j), explanation: h.explanation }, h.cursor.encode()))
+                (j.status == repo::JobStatus::Open).then(|| {
+                    (
+                        JobMatch {
+                            job: Job(j),
+                            explanation: h.explanation,
+                        },
+                        h.cursor.encode(),
+                    )
+                })
             })
             .collect();
         let total = page.total.map(|t| t as i64).unwrap_or(-1);
-        Ok(JobMatchConnection::new(items, page.has_next_page, after.is_some(), total))
+        Ok(JobMatchConnection::new(
+            items,
+            page.has_next_page,
+            after.is_some(),
+            total,
+        ))
     }
 
     /// The signed-in learner against a job or an occupation (exactly one): the score
@@ -216,7 +322,8 @@ impl MatchingQuery {
         let reqs = target_requirements(ctx, job_id.as_ref(), occupation_id.as_ref()).await?;
         let evidence = my_evidence(ctx, learner.id).await?;
         let tax = services(ctx)?.search.taxonomy();
-        let explanation = search_index::scoring::score(&tax, &reqs, &evidence).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let explanation = search_index::scoring::score(&tax, &reqs, &evidence)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
         Ok(GapAnalysis(explanation))
     }
 
@@ -233,9 +340,14 @@ impl MatchingQuery {
         #[graphql(desc = "An open job.")] job_id: Option<ID>,
         #[graphql(desc = "An occupation.")] occupation_id: Option<ID>,
         #[graphql(desc = "What to minimise.", default)] objective: PathwayObjective,
-        #[graphql(desc = "Budget: total cost at most this (cents, >= 0).")] max_cost_cents: Option<i32>,
+        #[graphql(desc = "Budget: total cost at most this (cents, >= 0).")] max_cost_cents: Option<
+            i32,
+        >,
         #[graphql(desc = "Budget: total hours at most this (>= 0).")] max_hours: Option<f64>,
-        #[graphql(desc = "Only microcredentials priced in this ISO 4217 currency (costs are not converted).", default = "USD")]
+        #[graphql(
+            desc = "Only microcredentials priced in this ISO 4217 currency (costs are not converted).",
+            default = "USD"
+        )]
         currency: String,
     ) -> ApiResult<LearningPathway> {
         let learner = require_my_learner(ctx).await?;
@@ -246,7 +358,9 @@ impl MatchingQuery {
             return Err(ApiError::bad("maxHours must be a number >= 0"));
         }
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ApiError::bad("currency must be an ISO 4217 code such as USD"));
+            return Err(ApiError::bad(
+                "currency must be an ISO 4217 code such as USD",
+            ));
         }
         let reqs = target_requirements(ctx, job_id.as_ref(), occupation_id.as_ref()).await?;
         let evidence = my_evidence(ctx, learner.id).await?;
@@ -254,8 +368,12 @@ impl MatchingQuery {
         let tax = search.taxonomy();
         // Candidates from the microcredential index: courses teaching a gap skill (or a
         // descendant) and, transitively, courses teaching their unmet prerequisites.
-        let gaps = search_index::pathway::gap_analysis(&tax, &reqs, &evidence).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let gap_needs: Vec<(i64, u8)> = gaps.iter().map(|g| (g.requirement.skill, g.requirement.min_level)).collect();
+        let gaps = search_index::pathway::gap_analysis(&tax, &reqs, &evidence)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let gap_needs: Vec<(i64, u8)> = gaps
+            .iter()
+            .map(|g| (g.requirement.skill, g.requirement.min_level))
+            .collect();
         let held = search_index::pathway::held_facts(&evidence);
         let candidates = with_engine(&search, move |e| {
             let mut out: HashMap<i64, search_index::MicrocredentialDoc> = HashMap::new();
@@ -280,35 +398,59 @@ impl MatchingQuery {
             out
         })
         .await?;
-        let currencies = loaders(ctx)?.microcredential.load_many(candidates.keys().copied()).await?;
-        let catalogue = search_index::pathway::Catalogue::new(candidates.into_values().filter(|m| currencies.get(&m.id).is_some_and(|r| r.currency == currency)).map(|m| {
-            search_index::pathway::Microcredential {
-                id: m.id,
-                hours: m.hours,
-                cost_cents: m.cost_cents,
-                skills: m.skills,
-                prerequisites: m.prerequisites,
-                active: m.active,
-            }
-        }));
+        let currencies = loaders(ctx)?
+            .microcredential
+            .load_many(candidates.keys().copied())
+            .await?;
+        let catalogue = search_index::pathway::Catalogue::new(
+            candidates
+                .into_values()
+                .filter(|m| {
+                    currencies
+                        .get(&m.id)
+                        .is_some_and(|r| r.currency == currency)
+                })
+                .map(|m| search_index::pathway::Microcredential {
+                    id: m.id,
+                    hours: m.hours,
+                    cost_cents: m.cost_cents,
+                    skills: m.skills,
+                    prerequisites: m.prerequisites,
+                    active: m.active,
+                }),
+        );
         let options = search_index::pathway::SolveOptions {
             objective: match objective {
                 PathwayObjective::Cost => search_index::pathway::Objective::Cost,
                 PathwayObjective::Hours => search_index::pathway::Objective::Hours,
             },
-            budget: search_index::pathway::Budget { max_cost_cents: max_cost_cents.map(i64::from), max_hours },
+            budget: search_index::pathway::Budget {
+                max_cost_cents: max_cost_cents.map(i64::from),
+                max_hours,
+            },
             ..Default::default()
         };
-        let planned = tokio::task::spawn_blocking(move || search_index::pathway::plan(&tax, &reqs, &evidence, &catalogue, &options))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(|e| ApiError::bad(e.to_string()))?;
-        let mcs = loaders(ctx)?.microcredential.load_many(planned.pathway.steps.iter().map(|s| s.option_id)).await?;
+        let planned = tokio::task::spawn_blocking(move || {
+            search_index::pathway::plan(&tax, &reqs, &evidence, &catalogue, &options)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+        let mcs = loaders(ctx)?
+            .microcredential
+            .load_many(planned.pathway.steps.iter().map(|s| s.option_id))
+            .await?;
         let gap = |i: &usize| planned.gaps.get(*i).cloned().map(SkillGap);
         let mut steps = vec![];
         for (n, s) in planned.pathway.steps.iter().enumerate() {
-            let m = mcs.get(&s.option_id).cloned().ok_or(ApiError::Internal("pathway step without a microcredential".into()))?;
-            steps.push(PathwayStep { order: int(n + 1)?, microcredential: Microcredential(m), closes: s.closes.iter().filter_map(gap).collect() });
+            let m = mcs.get(&s.option_id).cloned().ok_or(ApiError::Internal(
+                "pathway step without a microcredential".into(),
+            ))?;
+            steps.push(PathwayStep {
+                order: int(n + 1)?,
+                microcredential: Microcredential(m),
+                closes: s.closes.iter().filter_map(gap).collect(),
+            });
         }
         Ok(LearningPathway {
             objective,
@@ -333,13 +475,19 @@ impl MatchingQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Score to reach (0..1).", default = 0.7)] threshold: f64,
         #[graphql(desc = "How many jobs, 1..100.", default = 10)] first: i32,
-        #[graphql(desc = "Only microcredentials priced in this ISO 4217 currency.", default = "USD")] currency: String,
+        #[graphql(
+            desc = "Only microcredentials priced in this ISO 4217 currency.",
+            default = "USD"
+        )]
+        currency: String,
     ) -> ApiResult<Vec<ClosestJob>> {
         let learner = require_my_learner(ctx).await?;
         let threshold = check_score("threshold", threshold)?;
         let n = page_size(Some(first))?;
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ApiError::bad("currency must be an ISO 4217 code such as USD"));
+            return Err(ApiError::bad(
+                "currency must be an ISO 4217 code such as USD",
+            ));
         }
         let evidence = my_evidence(ctx, learner.id).await?;
         let search = services(ctx)?.search.clone();
@@ -358,7 +506,10 @@ impl MatchingQuery {
             out
         })
         .await?;
-        let rows = loaders(ctx)?.microcredential.load_many(candidates.keys().copied()).await?;
+        let rows = loaders(ctx)?
+            .microcredential
+            .load_many(candidates.keys().copied())
+            .await?;
         let catalogue = search_index::pathway::Catalogue::new(
             candidates
                 .into_values()
@@ -387,13 +538,28 @@ impl MatchingQuery {
         .map_err(|e| ApiError::bad(e.to_string()))?;
         let l = loaders(ctx)?;
         let jobs = l.job.load_many(found.iter().map(|c| c.job_id)).await?;
-        let mcs = l.microcredential.load_many(found.iter().flat_map(|c| c.microcredentials.iter().copied())).await?;
+        let mcs = l
+            .microcredential
+            .load_many(
+                found
+                    .iter()
+                    .flat_map(|c| c.microcredentials.iter().copied()),
+            )
+            .await?;
         Ok(found
             .into_iter()
             .filter_map(|c| {
                 let job = jobs.get(&c.job_id)?.clone();
-                let microcredentials = c.microcredentials.iter().filter_map(|id| mcs.get(id).cloned().map(Microcredential)).collect();
-                Some(ClosestJob { job: Job(job), inner: c, microcredentials })
+                let microcredentials = c
+                    .microcredentials
+                    .iter()
+                    .filter_map(|id| mcs.get(id).cloned().map(Microcredential))
+                    .collect();
+                Some(ClosestJob {
+                    job: Job(job),
+                    inner: c,
+                    microcredentials,
+                })
             })
             .collect())
     }
@@ -414,10 +580,24 @@ impl MatchingQuery {
         let search = services(ctx)?.search.clone();
         let tax = search.taxonomy();
         let unlocks = with_engine(&search, move |e| {
-            search_index::pathway::unlocks(&tax, &evidence, e.open_jobs().map(|j| j.requirements.as_slice()), threshold, n)
+            search_index::pathway::unlocks(
+                &tax,
+                &evidence,
+                e.open_jobs().map(|j| j.requirements.as_slice()),
+                threshold,
+                n,
+            )
         })
         .await?
         .map_err(|e| ApiError::bad(e.to_string()))?;
-        unlocks.into_iter().map(|u| Ok(SkillUnlock { skill_id: u.skill, jobs_unlocked: int(u.jobs)? })).collect()
+        unlocks
+            .into_iter()
+            .map(|u| {
+                Ok(SkillUnlock {
+                    skill_id: u.skill,
+                    jobs_unlocked: int(u.jobs)?,
+                })
+            })
+            .collect()
     }
 }

@@ -6,4 +6,8 @@ pub mod viewer;
 
 /// The root query.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(catalog::CatalogQuery, viewer::ViewerQuery, matching::MatchingQuery);
+pub struct Query(
+    catalog::CatalogQuery,
+    viewer::ViewerQuery,
+    matching::MatchingQuery,
+);

@@ -49,7 +49,11 @@ impl ViewerQuery {
     /// The signed-in user. UNAUTHENTICATED without a token.
     async fn me(&self, ctx: &Context<'_>) -> ApiResult<ViewerInfo> {
         let s = require_user(ctx)?;
-        Ok(ViewerInfo { subject: s.user.subject.clone(), role: s.user.role.into(), organization: s.organization.clone() })
+        Ok(ViewerInfo {
+            subject: s.user.subject.clone(),
+            role: s.user.role.into(),
+            organization: s.organization.clone(),
+        })
     }
 
     /// Everything stored about the signed-in user, as one JSON document (the right of
@@ -75,10 +79,18 @@ impl ViewerQuery {
             let asserted = repo::learners::asserted_skills_of(c, &[l.id]).await?;
             skill_ids.extend(asserted.iter().map(|a| a.skill_id));
             let skills: std::collections::HashMap<i64, String> =
-                repo::skills::get_many(c, &skill_ids).await?.into_iter().map(|s| (s.id, s.slug)).collect();
+                repo::skills::get_many(c, &skill_ids)
+                    .await?
+                    .into_iter()
+                    .map(|s| (s.id, s.slug))
+                    .collect();
             let aspirations = repo::learners::aspirations_of(c, &[l.id]).await?;
             let occ_ids: Vec<i64> = aspirations.iter().map(|(_, o)| *o).collect();
-            let occupations: Vec<String> = repo::occupations::get_many(c, &occ_ids).await?.into_iter().map(|o| o.slug).collect();
+            let occupations: Vec<String> = repo::occupations::get_many(c, &occ_ids)
+                .await?
+                .into_iter()
+                .map(|o| o.slug)
+                .collect();
             let applications = repo::applications::of_learner(c, l.id).await?;
             let slug = |id: &i64| skills.get(id).cloned().unwrap_or_default();
             doc["learner"] = serde_json::json!({

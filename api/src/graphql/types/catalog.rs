@@ -34,7 +34,11 @@ impl Skill {
     }
     /// Other names and abbreviations that normalise to this skill (e.g. `k8s`).
     async fn aliases(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
-        Ok(loaders(ctx)?.aliases.load_one(self.0.id).await?.unwrap_or_default())
+        Ok(loaders(ctx)?
+            .aliases
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default())
     }
     /// The parent skill; null for a root of the tree.
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<Skill>> {
@@ -45,7 +49,14 @@ impl Skill {
     }
     /// Direct children, by id.
     async fn children(&self, ctx: &Context<'_>) -> ApiResult<Vec<Skill>> {
-        Ok(loaders(ctx)?.children.load_one(self.0.id).await?.unwrap_or_default().into_iter().map(Skill).collect())
+        Ok(loaders(ctx)?
+            .children
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Skill)
+            .collect())
     }
     /// Whether a bare mention in prose may not mean this skill ("Go", "R"): extraction
     /// then needs a skill-like context.
@@ -56,7 +67,12 @@ impl Skill {
 
 /// Loads a skill that must exist (an id from a requirement or evidence row).
 pub async fn skill(ctx: &Context<'_>, id: i64) -> ApiResult<Skill> {
-    loaders(ctx)?.skill.load_one(id).await?.map(Skill).ok_or(ApiError::NotFound("skill"))
+    loaders(ctx)?
+        .skill
+        .load_one(id)
+        .await?
+        .map(Skill)
+        .ok_or(ApiError::NotFound("skill"))
 }
 
 /// A skill at a level.
@@ -136,7 +152,12 @@ impl Organization {
 
 /// Loads an organization that must exist.
 pub async fn organization(ctx: &Context<'_>, id: i64) -> ApiResult<Organization> {
-    loaders(ctx)?.organization.load_one(id).await?.map(Organization).ok_or(ApiError::NotFound("organization"))
+    loaders(ctx)?
+        .organization
+        .load_one(id)
+        .await?
+        .map(Organization)
+        .ok_or(ApiError::NotFound("organization"))
 }
 
 /// An occupation.
@@ -164,7 +185,11 @@ impl Occupation {
     }
     /// Skills it requires, by skill id.
     async fn requirements(&self, ctx: &Context<'_>) -> ApiResult<Vec<SkillRequirement>> {
-        let reqs = loaders(ctx)?.occupation_requirements.load_one(self.0.id).await?.unwrap_or_default();
+        let reqs = loaders(ctx)?
+            .occupation_requirements
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(reqs.into_iter().map(SkillRequirement).collect())
     }
 }
@@ -198,7 +223,8 @@ impl Microcredential {
     }
     /// Price in the currency's minor unit (cents), >= 0.
     async fn cost_cents(&self) -> ApiResult<i32> {
-        i32::try_from(self.0.cost_cents).map_err(|_| ApiError::Internal("cost out of Int range".into()))
+        i32::try_from(self.0.cost_cents)
+            .map_err(|_| ApiError::Internal("cost out of Int range".into()))
     }
     /// ISO 4217 currency code.
     async fn currency(&self) -> &str {
@@ -206,13 +232,25 @@ impl Microcredential {
     }
     /// Skills it certifies, with the level reached.
     async fn skills(&self, ctx: &Context<'_>) -> ApiResult<Vec<SkillLevel>> {
-        let v = loaders(ctx)?.taught.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(v.into_iter().map(|(skill_id, level)| SkillLevel { skill_id, level }).collect())
+        let v = loaders(ctx)?
+            .taught
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(v.into_iter()
+            .map(|(skill_id, level)| SkillLevel { skill_id, level })
+            .collect())
     }
     /// Skills (at levels) a learner must hold before taking it.
     async fn prerequisites(&self, ctx: &Context<'_>) -> ApiResult<Vec<SkillLevel>> {
-        let v = loaders(ctx)?.prerequisites.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(v.into_iter().map(|(skill_id, level)| SkillLevel { skill_id, level }).collect())
+        let v = loaders(ctx)?
+            .prerequisites
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(v.into_iter()
+            .map(|(skill_id, level)| SkillLevel { skill_id, level })
+            .collect())
     }
     /// Whether it is offered now; inactive ones are visible to their provider only.
     async fn active(&self) -> bool {
@@ -221,5 +259,15 @@ impl Microcredential {
 }
 
 crate::graphql::pagination::connection!(SkillConnection, SkillEdge, Skill, "skills");
-crate::graphql::pagination::connection!(OccupationConnection, OccupationEdge, Occupation, "occupations");
-crate::graphql::pagination::connection!(MicrocredentialConnection, MicrocredentialEdge, Microcredential, "microcredentials");
+crate::graphql::pagination::connection!(
+    OccupationConnection,
+    OccupationEdge,
+    Occupation,
+    "occupations"
+);
+crate::graphql::pagination::connection!(
+    MicrocredentialConnection,
+    MicrocredentialEdge,
+    Microcredential,
+    "microcredentials"
+);

@@ -55,7 +55,11 @@ impl Job {
     }
     /// Skills it requires.
     async fn requirements(&self, ctx: &Context<'_>) -> ApiResult<Vec<SkillRequirement>> {
-        let reqs = loaders(ctx)?.job_requirements.load_one(self.0.id).await?.unwrap_or_default();
+        let reqs = loaders(ctx)?
+            .job_requirements
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         Ok(reqs.into_iter().map(SkillRequirement).collect())
     }
 }

@@ -65,7 +65,10 @@ impl Learner {
             l.asserted.load_one(self.0.id)
         )?;
         let creds = creds.unwrap_or_default();
-        let skills = l.credential_skills.load_many(creds.iter().map(|c| c.id)).await?;
+        let skills = l
+            .credential_skills
+            .load_many(creds.iter().map(|c| c.id))
+            .await?;
         let now = repo::now();
         let mut out = vec![];
         for c in &creds {
@@ -78,11 +81,23 @@ impl Learner {
                 EvidenceKind::UnverifiedCredential
             };
             for (skill_id, level) in skills.get(&c.id).cloned().unwrap_or_default() {
-                out.push(LearnerSkill { skill_id, level, evidence: kind, credential: Some(c.clone()), expired: c.is_expired_at(now) });
+                out.push(LearnerSkill {
+                    skill_id,
+                    level,
+                    evidence: kind,
+                    credential: Some(c.clone()),
+                    expired: c.is_expired_at(now),
+                });
             }
         }
         for a in asserted.unwrap_or_default() {
-            out.push(LearnerSkill { skill_id: a.skill_id, level: a.level, evidence: EvidenceKind::SelfAsserted, credential: None, expired: false });
+            out.push(LearnerSkill {
+                skill_id: a.skill_id,
+                level: a.level,
+                evidence: EvidenceKind::SelfAsserted,
+                credential: None,
+                expired: false,
+            });
         }
         out.sort_by(|a, b| a.skill_id.cmp(&b.skill_id).then(b.level.cmp(&a.level)));
         Ok(out)
@@ -97,7 +112,11 @@ impl Learner {
     ) -> ApiResult<CredentialConnection> {
         let req = page_request(first, after.as_deref())?;
         let _ = page_size(first)?;
-        let all = loaders(ctx)?.learner_credentials.load_one(self.0.id).await?.unwrap_or_default();
+        let all = loaders(ctx)?
+            .learner_credentials
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
         let total = all.len() as i64;
         let rest: Vec<_> = all.into_iter().filter(|c| c.id > req.after_id()).collect();
         let has_next = rest.len() > req.first as usize;
@@ -109,14 +128,22 @@ impl Learner {
                 (Credential(c), cur)
             })
             .collect();
-        Ok(CredentialConnection::new(items, has_next, req.after.is_some(), total))
+        Ok(CredentialConnection::new(
+            items,
+            has_next,
+            req.after.is_some(),
+            total,
+        ))
     }
     /// Target occupations.
     async fn aspirations(&self, ctx: &Context<'_>) -> ApiResult<Vec<Occupation>> {
         let l = loaders(ctx)?;
         let ids = l.aspirations.load_one(self.0.id).await?.unwrap_or_default();
         let occ = l.occupation.load_many(ids.iter().copied()).await?;
-        Ok(ids.iter().filter_map(|i| occ.get(i).cloned().map(Occupation)).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|i| occ.get(i).cloned().map(Occupation))
+            .collect())
     }
     /// When the profile last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
@@ -191,20 +218,35 @@ impl Credential {
         credential_status(&self.0)
     }
     /// The microcredential it certifies, when issued here; null otherwise.
-    async fn microcredential(&self, ctx: &Context<'_>) -> ApiResult<Option<super::catalog::Microcredential>> {
+    async fn microcredential(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<super::catalog::Microcredential>> {
         match self.0.microcredential_id {
-            Some(id) => Ok(loaders(ctx)?.microcredential.load_one(id).await?.map(super::catalog::Microcredential)),
+            Some(id) => Ok(loaders(ctx)?
+                .microcredential
+                .load_one(id)
+                .await?
+                .map(super::catalog::Microcredential)),
             None => Ok(None),
         }
     }
     /// Skills it evidences, with levels.
     async fn skills(&self, ctx: &Context<'_>) -> ApiResult<Vec<SkillLevel>> {
-        let v = loaders(ctx)?.credential_skills.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(v.into_iter().map(|(skill_id, level)| SkillLevel { skill_id, level }).collect())
+        let v = loaders(ctx)?
+            .credential_skills
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(v.into_iter()
+            .map(|(skill_id, level)| SkillLevel { skill_id, level })
+            .collect())
     }
     /// The learner who holds it.
     async fn learner(&self, ctx: &Context<'_>) -> ApiResult<Learner> {
-        visible_learner(ctx, self.0.learner_id).await?.ok_or(ApiError::NotFound("learner"))
+        visible_learner(ctx, self.0.learner_id)
+            .await?
+            .ok_or(ApiError::NotFound("learner"))
     }
 }
 
@@ -218,4 +260,9 @@ pub fn credential_status(c: &repo::credentials::Credential) -> VerificationStatu
     }
 }
 
-crate::graphql::pagination::connection!(CredentialConnection, CredentialEdge, Credential, "credentials");
+crate::graphql::pagination::connection!(
+    CredentialConnection,
+    CredentialEdge,
+    Credential,
+    "credentials"
+);

@@ -12,7 +12,12 @@ use crate::repo::occupations::Requirement;
 
 /// An engine requirement as the API's requirement.
 pub fn api_requirement(r: &search_index::Requirement) -> Requirement {
-    Requirement { skill_id: r.skill, min_level: i32::from(r.min_level), weight: r.weight, required: r.required }
+    Requirement {
+        skill_id: r.skill,
+        min_level: i32::from(r.min_level),
+        weight: r.weight,
+        required: r.required,
+    }
 }
 
 /// One requirement's share of a score.
@@ -71,13 +76,26 @@ impl MatchExplanation {
     }
     /// One entry per requirement, in requirement order.
     async fn contributions(&self) -> Vec<RequirementContribution> {
-        self.0.contributions.iter().cloned().map(RequirementContribution).collect()
+        self.0
+            .contributions
+            .iter()
+            .cloned()
+            .map(RequirementContribution)
+            .collect()
     }
     /// Must-have skills with no credit at all.
     async fn missing_must_haves(&self, ctx: &Context<'_>) -> ApiResult<Vec<Skill>> {
         let l = loaders(ctx)?;
-        let found = l.skill.load_many(self.0.missing_must_haves.iter().copied()).await?;
-        Ok(self.0.missing_must_haves.iter().filter_map(|id| found.get(id).cloned().map(Skill)).collect())
+        let found = l
+            .skill
+            .load_many(self.0.missing_must_haves.iter().copied())
+            .await?;
+        Ok(self
+            .0
+            .missing_must_haves
+            .iter()
+            .filter_map(|id| found.get(id).cloned().map(Skill))
+            .collect())
     }
 }
 
@@ -131,7 +149,12 @@ impl JobMatch {
     }
 }
 
-crate::graphql::pagination::connection!(CandidateMatchConnection, CandidateMatchEdge, CandidateMatch, "candidates");
+crate::graphql::pagination::connection!(
+    CandidateMatchConnection,
+    CandidateMatchEdge,
+    CandidateMatch,
+    "candidates"
+);
 crate::graphql::pagination::connection!(JobMatchConnection, JobMatchEdge, JobMatch, "job matches");
 
 /// A requirement not fully met.
@@ -302,7 +325,8 @@ pub struct ExtractedSkill {
 
 /// Converts a count or size to a GraphQL Int.
 pub fn int(n: impl TryInto<i32>) -> ApiResult<i32> {
-    n.try_into().map_err(|_| ApiError::Internal("value out of Int range".into()))
+    n.try_into()
+        .map_err(|_| ApiError::Internal("value out of Int range".into()))
 }
 
 /// A job one or two microcredentials away from the threshold.
