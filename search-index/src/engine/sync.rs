@@ -269,9 +269,21 @@ fn build<I: IntoIterator<Item = Document>>(
             .add_document(schema::to_tantivy(&handle.fields, &doc)?)?;
         state.load_doc(tax, doc);
     }
-    state.learners.compact(tax);
-    state.jobs.refresh();
-    commit_with(&mut handle.writer, snapshot.applied_seq)?;
+    // Build the in-memory postings (compaction) while tantivy finishes indexing and
+    // writes its segments: both cores stay busy.
+    let writer = &mut handle.writer;
+    let committed = std::thread::scope(|sc| {
+        let compaction = sc.spawn(|| {
+            state.learners.compact(tax);
+            state.jobs.refresh();
+        });
+        let committed = commit_with(writer, snapshot.applied_seq);
+        compaction
+            .join()
+            .map_err(|_| EngineError::Corrupt("compaction failed".into()))
+            .and(committed)
+    });
+    committed?;
     handle.reader.reload()?;
     Ok(state)
 }
