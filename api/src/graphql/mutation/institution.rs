@@ -51,11 +51,7 @@ impl InstitutionMutation {
         if input.cost_cents < 0 {
             return Err(ApiError::bad("costCents must be >= 0"));
         }
-        if input.currency.len() != 3 || !input.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ApiError::bad(
-                "currency must be an ISO 4217 code such as USD",
-            ));
-        }
+        crate::graphql::query::matching::check_currency(&input.currency)?;
         let skills = decode_skill_levels(&input.skills, 20)?;
         if skills.is_empty() {
             return Err(ApiError::bad(

@@ -105,6 +105,43 @@ async fn target_requirements(
     Ok(reqs.iter().map(engine_requirement).collect())
 }
 
+/// Checks an ISO 4217 currency code (three capital letters).
+pub fn check_currency(currency: &str) -> ApiResult<()> {
+    if currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(ApiError::bad(
+            "currency must be an ISO 4217 code such as USD",
+        ))
+    }
+}
+
+/// The pathway catalogue of `candidates` priced in `currency` (costs are compared only
+/// within one currency; they are never converted).
+async fn priced_catalogue(
+    ctx: &Context<'_>,
+    candidates: HashMap<i64, search_index::MicrocredentialDoc>,
+    currency: &str,
+) -> ApiResult<search_index::pathway::Catalogue> {
+    let rows = loaders(ctx)?
+        .microcredential
+        .load_many(candidates.keys().copied())
+        .await?;
+    Ok(search_index::pathway::Catalogue::new(
+        candidates
+            .into_values()
+            .filter(|m| rows.get(&m.id).is_some_and(|r| r.currency == currency))
+            .map(|m| search_index::pathway::Microcredential {
+                id: m.id,
+                hours: m.hours,
+                cost_cents: m.cost_cents,
+                skills: m.skills,
+                prerequisites: m.prerequisites,
+                active: m.active,
+            }),
+    ))
+}
+
 /// Matching queries.
 #[derive(Default)]
 pub struct MatchingQuery;
@@ -183,7 +220,7 @@ impl MatchingQuery {
             requirements: reqs,
             text: query.filter(|t| !t.trim().is_empty()),
             filters: search_index::CandidateFilters {
-                location: filter.location,
+                location: filter.location.filter(|l| !l.trim().is_empty()),
                 remote: filter.remote,
                 must_have_all: filter.must_have_all,
                 min_score,
@@ -263,7 +300,7 @@ impl MatchingQuery {
         let evidence = my_evidence(ctx, learner.id).await?;
         let q = search_index::JobQuery {
             filters: search_index::JobFilters {
-                location: filter.location,
+                location: filter.location.filter(|l| !l.trim().is_empty()),
                 remote: filter.remote,
                 employer_id: filter
                     .employer_id
@@ -357,11 +394,7 @@ impl MatchingQuery {
         if max_hours.is_some_and(|h| !h.is_finite() || h < 0.0) {
             return Err(ApiError::bad("maxHours must be a number >= 0"));
         }
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ApiError::bad(
-                "currency must be an ISO 4217 code such as USD",
-            ));
-        }
+        check_currency(&currency)?;
         let reqs = target_requirements(ctx, job_id.as_ref(), occupation_id.as_ref()).await?;
         let evidence = my_evidence(ctx, learner.id).await?;
         let search = services(ctx)?.search.clone();
@@ -398,27 +431,7 @@ impl MatchingQuery {
             out
         })
         .await?;
-        let currencies = loaders(ctx)?
-            .microcredential
-            .load_many(candidates.keys().copied())
-            .await?;
-        let catalogue = search_index::pathway::Catalogue::new(
-            candidates
-                .into_values()
-                .filter(|m| {
-                    currencies
-                        .get(&m.id)
-                        .is_some_and(|r| r.currency == currency)
-                })
-                .map(|m| search_index::pathway::Microcredential {
-                    id: m.id,
-                    hours: m.hours,
-                    cost_cents: m.cost_cents,
-                    skills: m.skills,
-                    prerequisites: m.prerequisites,
-                    active: m.active,
-                }),
-        );
+        let catalogue = priced_catalogue(ctx, candidates, &currency).await?;
         let options = search_index::pathway::SolveOptions {
             objective: match objective {
                 PathwayObjective::Cost => search_index::pathway::Objective::Cost,
@@ -484,11 +497,7 @@ impl MatchingQuery {
         let learner = require_my_learner(ctx).await?;
         let threshold = check_score("threshold", threshold)?;
         let n = page_size(Some(first))?;
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(ApiError::bad(
-                "currency must be an ISO 4217 code such as USD",
-            ));
-        }
+        check_currency(&currency)?;
         let evidence = my_evidence(ctx, learner.id).await?;
         let search = services(ctx)?.search.clone();
         // Candidates: active microcredentials teaching any skill an open job requires.
@@ -506,23 +515,7 @@ impl MatchingQuery {
             out
         })
         .await?;
-        let rows = loaders(ctx)?
-            .microcredential
-            .load_many(candidates.keys().copied())
-            .await?;
-        let catalogue = search_index::pathway::Catalogue::new(
-            candidates
-                .into_values()
-                .filter(|m| rows.get(&m.id).is_some_and(|r| r.currency == currency))
-                .map(|m| search_index::pathway::Microcredential {
-                    id: m.id,
-                    hours: m.hours,
-                    cost_cents: m.cost_cents,
-                    skills: m.skills,
-                    prerequisites: m.prerequisites,
-                    active: m.active,
-                }),
-        );
+        let catalogue = priced_catalogue(ctx, candidates, &currency).await?;
         let tax = search.taxonomy();
         let found = with_engine(&search, move |e| {
             search_index::pathway::closest_jobs(
