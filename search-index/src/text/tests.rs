@@ -445,22 +445,3 @@ proptest! {
         prop_assert_eq!(fold(&fold(&text)), fold(&text));
     }
 }
-
-/// Throughput of extraction on English-like job-ad text. Run in release:
-/// `cargo test -j2 --release -p search-index --lib text::tests::throughput -- --ignored --nocapture`
-#[test]
-#[ignore = "timing; run by hand in release"]
-fn throughput() {
-    let lex = lexicon();
-    let para = "We are hiring a Senior Backend Engineer to build services in Go and Rust. \
-                You will excel at designing APIs with PostgreSQL, Kubernetes and Docker; \
-                experience in R or Python (pandas), Advanced Excel (pivot tables) and \
-                machine learning is a plus. Ready to go? Ｃ＃ / .NET / C++17 welcome.\n";
-    let text = para.repeat(1 << 14);
-    let start = std::time::Instant::now();
-    let hits = lex.extract(&text);
-    let secs = start.elapsed().as_secs_f64();
-    let mb = text.len() as f64 / 1e6;
-    println!("{mb:.1} MB, {} hits, {:.1} MB/s", hits.len(), mb / secs);
-    assert!(!hits.is_empty());
-}
