@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::occupations::{Requirement, check_requirements};
+use super::occupations::{Requirement, RequirementRow, check_requirements, owned_requirements};
 use super::{
     EntityKind, JobStatus, Operation, Page, PageRequest, contains_pattern, lower, now, outbox,
     parse_stored,
@@ -202,7 +202,7 @@ pub async fn requirements_of(
     conn: &mut DbConn<'_>,
     ids: &[i64],
 ) -> DbResult<Vec<(i64, Requirement)>> {
-    let rows: Vec<(i64, i64, i32, f64, bool)> = with_conn!(conn, |c| job_requirements::table
+    let rows: Vec<RequirementRow> = with_conn!(conn, |c| job_requirements::table
         .filter(job_requirements::job_id.eq_any(ids))
         .order((
             job_requirements::job_id.asc(),
@@ -217,20 +217,7 @@ pub async fn requirements_of(
         ))
         .load(c)
         .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(j, skill_id, min_level, weight, required)| {
-            (
-                j,
-                Requirement {
-                    skill_id,
-                    min_level,
-                    weight,
-                    required,
-                },
-            )
-        })
-        .collect())
+    Ok(owned_requirements(rows))
 }
 
 /// Filters for listing jobs.

@@ -36,6 +36,27 @@ pub struct Requirement {
     pub required: bool,
 }
 
+/// A requirement row as selected from `occupation_requirements` or `job_requirements`:
+/// (owner id, skill id, min level, weight, required).
+pub type RequirementRow = (i64, i64, i32, f64, bool);
+
+/// Requirement rows as (owner id, requirement) pairs.
+pub fn owned_requirements(rows: Vec<RequirementRow>) -> Vec<(i64, Requirement)> {
+    rows.into_iter()
+        .map(|(owner, skill_id, min_level, weight, required)| {
+            (
+                owner,
+                Requirement {
+                    skill_id,
+                    min_level,
+                    weight,
+                    required,
+                },
+            )
+        })
+        .collect()
+}
+
 /// Validates a requirement list: levels 1..5, weights in (0, 100], no skill twice.
 pub fn check_requirements(reqs: &[Requirement]) -> DbResult<()> {
     let mut seen = std::collections::HashSet::new();
@@ -122,36 +143,22 @@ pub async fn requirements_of(
     conn: &mut DbConn<'_>,
     ids: &[i64],
 ) -> DbResult<Vec<(i64, Requirement)>> {
-    let rows: Vec<(i64, i64, i32, f64, bool)> =
-        with_conn!(conn, |c| occupation_requirements::table
-            .filter(occupation_requirements::occupation_id.eq_any(ids))
-            .order((
-                occupation_requirements::occupation_id.asc(),
-                occupation_requirements::skill_id.asc()
-            ))
-            .select((
-                occupation_requirements::occupation_id,
-                occupation_requirements::skill_id,
-                occupation_requirements::min_level,
-                occupation_requirements::weight,
-                occupation_requirements::required,
-            ))
-            .load(c)
-            .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(o, skill_id, min_level, weight, required)| {
-            (
-                o,
-                Requirement {
-                    skill_id,
-                    min_level,
-                    weight,
-                    required,
-                },
-            )
-        })
-        .collect())
+    let rows: Vec<RequirementRow> = with_conn!(conn, |c| occupation_requirements::table
+        .filter(occupation_requirements::occupation_id.eq_any(ids))
+        .order((
+            occupation_requirements::occupation_id.asc(),
+            occupation_requirements::skill_id.asc()
+        ))
+        .select((
+            occupation_requirements::occupation_id,
+            occupation_requirements::skill_id,
+            occupation_requirements::min_level,
+            occupation_requirements::weight,
+            occupation_requirements::required,
+        ))
+        .load(c)
+        .await)?;
+    Ok(owned_requirements(rows))
 }
 
 /// A page of occupations whose title contains `query` (case-insensitive), in id order.
