@@ -78,6 +78,7 @@
 pub mod engine;
 pub mod pathway;
 pub mod scoring;
+pub mod segments;
 pub mod taxonomy;
 pub mod text;
 
@@ -89,5 +90,9 @@ pub use engine::{
 pub use scoring::{
     Contribution, Evidence, EvidenceKind, EvidenceStatus, Explanation, Gap, Requirement,
     ScoringError,
+};
+pub use segments::{
+    FitOptions, KChoice, RecommendBy, Segment, SegmentCourse, SegmentError, SegmentLearner,
+    SegmentModel, SegmentOccupation, Segmentation, SummaryOptions,
 };
 pub use taxonomy::{Relation, SkillDef, SkillId, Taxonomy, TaxonomyError};
