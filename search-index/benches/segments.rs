@@ -5,7 +5,8 @@
 //! segments them into k = 12 (`KChoice::Fixed(12)`, default fit options otherwise: a fit
 //! sample of 100k, silhouette on 4k) and summarises every segment with all learners in
 //! scope, then prints a plain-text table: fit seconds, summarize seconds, CPU seconds and
-//! peak resident memory. Then criterion times fit + summarize on 50k learners.
+//! peak resident memory. Then criterion times fit + summarize on 50k learners. With
+//! `BENCH_K=auto` the 1M run uses the default `KChoice::Auto { min: 4, max: 16 }`.
 //!
 //! Data, in the style of `benches/engine.rs`: 3 areas > 80 families > 800 skills (883 in
 //! all); 20 occupations with 12 core skills from 3 families (held by ~80% of their
@@ -270,10 +271,18 @@ fn cpu_seconds() -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
+/// `BENCH_K=auto` uses the default `KChoice::Auto { min: 4, max: 16 }` for the 1M run.
 fn options() -> FitOptions {
     FitOptions {
         k: KChoice::Fixed(K),
         ..FitOptions::default()
+    }
+}
+
+fn main_options() -> FitOptions {
+    match std::env::var("BENCH_K").as_deref() {
+        Ok("auto") => FitOptions::default(),
+        _ => options(),
     }
 }
 
@@ -288,7 +297,7 @@ fn main() {
     let (rss_data, _) = rss_mib();
 
     let (c0, t) = (cpu_seconds(), Instant::now());
-    let model = fit(&d.tax, &d.learners, &d.occupations, &options()).expect("fit");
+    let model = fit(&d.tax, &d.learners, &d.occupations, &main_options()).expect("fit");
     let (fit_s, fit_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - c0);
     let (_, hwm_fit) = rss_mib();
 
@@ -308,8 +317,8 @@ fn main() {
     assert!(seg.segments.iter().all(|s| s.size >= 10));
 
     println!(
-        "segments: {n} learners, k = {K}, {} dims, fitted on {}",
-        model.dims, model.fitted_on
+        "segments: {n} learners, k = {} ({:?}), {} dims, fitted on {}",
+        model.k, model.k_choice, model.dims, model.fitted_on
     );
     println!("{:<34} {:>10} {:>10}", "step", "wall s", "CPU s");
     println!(
@@ -332,6 +341,14 @@ fn main() {
     );
     println!(
         "memory: RSS {rss_data:.0} MiB after generating the data; peak {hwm_fit:.0} MiB after fit, {hwm:.0} MiB after summarize"
+    );
+    println!(
+        "silhouettes by k {:?}",
+        model
+            .silhouettes
+            .iter()
+            .map(|&(k, s)| (k, (s * 1000.0).round() / 1000.0))
+            .collect::<Vec<_>>()
     );
     println!(
         "silhouette {:?}; segment sizes {:?}",
