@@ -44,7 +44,8 @@ impl Default for SummaryOptions {
 pub struct Segmentation {
     /// Number of clusters of the model.
     pub k: usize,
-    /// The model's mean silhouette (over all learners of the fit, not only this scope).
+    /// The model's mean silhouette ([`SegmentModel::silhouette`](super::SegmentModel::silhouette):
+    /// on its sample of the fitted learners, whatever the scope).
     pub silhouette: Option<f64>,
     /// The segments shown, by key (the merged bucket, key `k`, last). Each has at least
     /// `min_cohort` members.
