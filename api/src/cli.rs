@@ -78,6 +78,14 @@ pub enum Command {
     /// Rebuild the search index under <data-dir>/index from the database into a fresh
     /// generation and swap it in (stop `talent serve` on this data dir first).
     Reindex,
+    /// Read the data and segment the learners once, as the server's insights worker
+    /// does, printing the segments of all learners and the time of each stage (a
+    /// one-off report, and the end-to-end measure at scale).
+    Segments {
+        /// Number of segments; omitted: chosen by silhouette in 4..12.
+        #[arg(long)]
+        k: Option<usize>,
+    },
 }
 
 /// `talent serve`.
@@ -182,6 +190,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Reindex => crate::indexer::reindex::run(&storage).await,
+        Command::Segments { k } => crate::insights::service::report(&storage, k).await,
     }
 }
 
@@ -224,6 +233,8 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let http_cfg = crate::http::HttpConfig::from_env().context("invalid HTTP configuration")?;
+    let insights_options =
+        crate::insights::InsightsOptions::from_env().context("invalid insights configuration")?;
     let auth_cfg = crate::auth::AuthConfig::from_env(&storage.data_dir)
         .context("invalid JWT configuration")?;
     let verifier = Arc::new(crate::auth::Verifier::new(&auth_cfg).context("invalid JWT keys")?);
@@ -267,6 +278,11 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
         )
         .await
         .context("the search index failed to start")?;
+        let insights = crate::insights::InsightsService::start(
+            db.clone(),
+            search.taxonomy(),
+            insights_options.clone(),
+        );
         let metrics = Arc::new(crate::http::Metrics::new());
         let pool_db = db.clone();
         metrics.set_pool_gauge(Box::new(move || pool_db.pool_state()));
@@ -274,6 +290,7 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
             crate::graphql::context::Services {
                 db: db.clone(),
                 search: search.clone(),
+                insights,
             },
             &http_cfg,
             metrics.clone(),

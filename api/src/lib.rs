@@ -8,6 +8,7 @@ pub mod db;
 pub mod graphql;
 pub mod http;
 pub mod indexer;
+pub mod insights;
 pub mod repo;
 pub mod seed;
 pub mod server;

@@ -36,6 +36,7 @@ use talent_api::db::{Backend, Db};
 use talent_api::graphql::ids::{self, NodeType};
 use talent_api::http::{HttpConfig, Metrics};
 use talent_api::indexer::{IndexerOptions, SearchService};
+use talent_api::insights::{InsightsOptions, InsightsService};
 use talent_api::repo::Role;
 use talent_api::seed::demo::{Ids, SeedReport, load_catalogue};
 use talent_api::seed::{Catalog, SeedSources};
@@ -71,6 +72,7 @@ pub struct TestAppBuilder {
     demo: bool,
     http: HttpConfig,
     indexer: IndexerOptions,
+    insights: Option<InsightsOptions>,
 }
 
 impl TestAppBuilder {
@@ -93,9 +95,25 @@ impl TestAppBuilder {
         self
     }
 
+    /// Changes the insights worker's options. By default it is lazy (computes only once
+    /// an insight is asked for, so statement counts of other tests are exact).
+    pub fn insights(mut self, f: impl FnOnce(&mut InsightsOptions)) -> Self {
+        let mut o = self.insights.take().unwrap_or_else(lazy_insights);
+        f(&mut o);
+        self.insights = Some(o);
+        self
+    }
+
     /// Starts the server on `test_db` (which the app then owns and drops last).
     pub async fn start(self, test_db: TestDb) -> TestApp {
         TestApp::start_with(self, test_db).await
+    }
+}
+
+fn lazy_insights() -> InsightsOptions {
+    InsightsOptions {
+        eager: false,
+        ..InsightsOptions::default()
     }
 }
 
@@ -113,6 +131,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The search index of the server.
     pub search: Arc<SearchService>,
+    /// The insights worker of the server.
+    pub insights: Arc<InsightsService>,
     /// Slug -> id of the catalogue.
     pub ids: Ids,
     /// What the demo load inserted (empty without `.with_demo()`).
@@ -194,10 +214,16 @@ impl TestApp {
         };
         let verifier = Arc::new(Verifier::new(&auth).expect("verifier"));
         let metrics = Arc::new(Metrics::new());
+        let insights = InsightsService::start(
+            db.clone(),
+            search.taxonomy(),
+            opts.insights.clone().unwrap_or_else(lazy_insights),
+        );
         let schema = talent_api::graphql::build(
             talent_api::graphql::context::Services {
                 db: db.clone(),
                 search: search.clone(),
+                insights: insights.clone(),
             },
             &opts.http,
             metrics.clone(),
@@ -237,6 +263,7 @@ impl TestApp {
             graphql_url: format!("http://{addr}/graphql"),
             client: reqwest::Client::new(),
             search,
+            insights,
             ids,
             demo,
             jwt: JwtConfig {
@@ -259,6 +286,7 @@ impl TestApp {
             let _ = tokio::time::timeout(WAIT, server).await;
         }
         self.search.shutdown().await;
+        self.insights.shutdown();
     }
 
     /// A valid HS256 token for `sub` with `role` (`learner`, `recruiter`,

@@ -71,6 +71,7 @@ diesel::table! {
         visibility -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        contact_opt_in -> Bool,
     }
 }
 

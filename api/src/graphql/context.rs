@@ -32,6 +32,8 @@ pub struct Services {
     pub db: Db,
     /// The local search index replica.
     pub search: Arc<SearchService>,
+    /// Institutions' insights, computed in the background.
+    pub insights: Arc<crate::insights::InsightsService>,
 }
 
 /// A signed-in user.

@@ -329,6 +329,7 @@ mod tests {
             visibility: Visibility::Recruiters,
             created_at: t("2025-01-01 00:00:00"),
             updated_at: t("2025-01-01 00:00:00"),
+            contact_opt_in: false,
         }
     }
 

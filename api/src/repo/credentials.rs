@@ -259,3 +259,21 @@ pub async fn skills_of(
         .load(c)
         .await)?)
 }
+
+/// Which institution's learners each learner is: (learner id, provider id) for every
+/// credential issued from a provider's microcredential that is not revoked, distinct,
+/// ordered by learner then provider.
+pub async fn issuers_of_learners(conn: &mut DbConn<'_>) -> DbResult<Vec<(i64, i64)>> {
+    use crate::db::schema::microcredentials;
+    Ok(with_conn!(conn, |c| credentials::table
+        .inner_join(microcredentials::table)
+        .filter(credentials::status.ne(CredentialStatus::Revoked.as_str()))
+        .select((credentials::learner_id, microcredentials::provider_id))
+        .distinct()
+        .order((
+            credentials::learner_id.asc(),
+            microcredentials::provider_id.asc()
+        ))
+        .load(c)
+        .await)?)
+}

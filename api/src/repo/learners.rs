@@ -33,6 +33,9 @@ pub struct Learner {
     pub created_at: chrono::NaiveDateTime,
     /// Last changed.
     pub updated_at: chrono::NaiveDateTime,
+    /// Consented to hear from institutions (off by default). Only ever counted in
+    /// aggregate (a segment's reach); never shown to anyone but the learner and admins.
+    pub contact_opt_in: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -49,6 +52,7 @@ struct Row {
     visibility: String,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+    contact_opt_in: bool,
 }
 
 fn to_model(r: Row) -> DbResult<Learner> {
@@ -63,6 +67,7 @@ fn to_model(r: Row) -> DbResult<Learner> {
         visibility: parse_stored(&r.visibility)?,
         created_at: r.created_at,
         updated_at: r.updated_at,
+        contact_opt_in: r.contact_opt_in,
     })
 }
 
@@ -202,6 +207,33 @@ pub async fn set_visibility(
         touch(tx, learner_id).await
     })?;
     get(conn, learner_id).await
+}
+
+/// Sets whether the learner consents to hear from institutions.
+pub async fn set_contact_opt_in(
+    conn: &mut DbConn<'_>,
+    learner_id: i64,
+    opt_in: bool,
+) -> DbResult<Learner> {
+    crate::transaction!(conn, |tx| {
+        with_conn!(tx, |c| diesel::update(learners::table.find(learner_id))
+            .set(learners::contact_opt_in.eq(opt_in))
+            .execute(c)
+            .await)?;
+        touch(tx, learner_id).await
+    })?;
+    get(conn, learner_id).await
+}
+
+/// Consenting learners among these ids (ascending).
+pub async fn opted_in(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<i64>> {
+    Ok(with_conn!(conn, |c| learners::table
+        .filter(learners::id.eq_any(ids))
+        .filter(learners::contact_opt_in.eq(true))
+        .order(learners::id.asc())
+        .select(learners::id)
+        .load(c)
+        .await)?)
 }
 
 /// Asserts a skill at a level (replacing an earlier assertion of the same skill).

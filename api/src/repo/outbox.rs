@@ -125,3 +125,12 @@ pub async fn for_entity(
         .await)?;
     rows.into_iter().map(OutboxEntry::try_from).collect()
 }
+
+/// Number of rows after `after_seq` (how much changed since a read).
+pub async fn count_after(conn: &mut DbConn<'_>, after_seq: i64) -> DbResult<i64> {
+    Ok(with_conn!(conn, |c| outbox::table
+        .filter(outbox::seq.gt(after_seq))
+        .count()
+        .get_result(c)
+        .await)?)
+}

@@ -373,6 +373,9 @@ pub struct GeneratedLearner {
     pub credentials: Vec<repo::credentials::NewCredential>,
     /// Self-asserted (skill id, level).
     pub asserted: Vec<(i64, i32)>,
+    /// Consents to hear from institutions (about 40%, from a hash of the subject so the
+    /// random stream, and so the rest of the learner, is unchanged).
+    pub contact_opt_in: bool,
 }
 
 /// Generates learner `index` of a population: an occupation, a progress towards it,
@@ -532,7 +535,6 @@ pub fn generate_learner(
         aspirations.push(id);
     }
     GeneratedLearner {
-        subject,
         profile: repo::learners::Profile {
             display_name: format!("{first} {last}"),
             headline: Some(headline),
@@ -544,7 +546,16 @@ pub fn generate_learner(
         visibility,
         credentials,
         asserted,
+        contact_opt_in: subject_hash(&subject) % 10 < 4,
+        subject,
     }
+}
+
+/// FNV-1a of a subject: a stable per-learner draw outside the random stream.
+fn subject_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Skill id -> indices into `cat.microcredentials` of the courses teaching it.
@@ -580,6 +591,9 @@ pub async fn write_learner(conn: &mut DbConn<'_>, g: &GeneratedLearner) -> DbRes
         }
         for (skill, level) in &g.asserted {
             repo::learners::assert_skill(tx, learner.id, *skill, *level).await?;
+        }
+        if g.contact_opt_in {
+            repo::learners::set_contact_opt_in(tx, learner.id, true).await?;
         }
         Ok(())
     })?;

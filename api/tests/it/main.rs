@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod http;
 mod indexer;
+mod insights;
 mod repository;
 mod repository_model;
 mod schema;

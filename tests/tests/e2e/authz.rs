@@ -267,6 +267,29 @@ async fn every_query_and_mutation_for_every_caller() {
         row(&app, &w, "issueCredential(C, foreign mc)", issue, json!({"l": w.learner_c, "m": foreign_mc}),
             [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, Ok]).await;
 
+        // Institutions' insights (INSTITUTION and ADMIN only). The data is read first, so
+        // every row sees computed figures (the fixture is too small to segment: status
+        // UNAVAILABLE is still data).
+        assert!(app.insights.wait_idle(std::time::Duration::from_secs(60)).await);
+        row(&app, &w, "setMyInstitutionContact", "mutation { setMyInstitutionContact(optIn: true) { id } }",
+            json!({}), learners).await;
+        let insights = [UNAUTH, FORBID, FORBID, FORBID, FORBID, Ok, Ok];
+        let bad = Code("BAD_USER_INPUT");
+        row(&app, &w, "learnerSegments", "{ learnerSegments { status } }", json!({}), insights).await;
+        row(&app, &w, "learnerSegments(OWN_LEARNERS)", "{ learnerSegments(scope: OWN_LEARNERS) { status } }",
+            json!({}), [UNAUTH, FORBID, FORBID, FORBID, FORBID, Ok, bad]).await;
+        row(&app, &w, "learnerSegments(institutionId)",
+            "query($i: ID) { learnerSegments(scope: OWN_LEARNERS, institutionId: $i) { status } }",
+            json!({"i": app.org(INST)}), [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, Ok]).await;
+        row(&app, &w, "skillSupplyDemand", "{ skillSupplyDemand(first: 5) { totalCount } }", json!({}), insights).await;
+        row(&app, &w, "teachingOpportunities", "{ teachingOpportunities { status } }",
+            json!({}), [UNAUTH, FORBID, FORBID, FORBID, FORBID, Ok, bad]).await;
+        row(&app, &w, "teachingOpportunities(institutionId)",
+            "query($i: ID) { teachingOpportunities(institutionId: $i) { status } }",
+            json!({"i": app.org(INST)}), [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, Ok]).await;
+        row(&app, &w, "recomputeInsights", "mutation { recomputeInsights }", json!({}),
+            [UNAUTH, FORBID, FORBID, FORBID, FORBID, FORBID, Ok]).await;
+
         row(&app, &w, "deleteMyAccount(anonymous)", "mutation { deleteMyAccount }", json!({}),
             [UNAUTH, Ok, Ok, Ok, Ok, Ok, Ok]).await;
         app.shutdown().await;

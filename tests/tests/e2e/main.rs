@@ -4,6 +4,7 @@
 mod authz;
 mod fixture;
 mod flows;
+mod insights;
 mod jwt;
 mod limits;
 mod live;

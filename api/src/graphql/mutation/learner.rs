@@ -94,6 +94,21 @@ impl LearnerMutation {
         Ok(Learner(l))
     }
 
+    /// Consents (true) or withdraws consent (false) to hear from institutions. Off until
+    /// given. Institutions never see who consented: only how many learners of a segment
+    /// did (its reach).
+    async fn set_my_institution_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Whether institutions may contact you.")] opt_in: bool,
+    ) -> ApiResult<Learner> {
+        let learner = require_my_learner(ctx).await?;
+        let mut p = services(ctx)?.db.conn().await?;
+        let l = repo::learners::set_contact_opt_in(&mut p.conn(), learner.id, opt_in).await?;
+        searchable(ctx).await?;
+        Ok(Learner(l))
+    }
+
     /// Asserts a skill at a level (self-asserted evidence, confidence 0.4), replacing an
     /// earlier assertion of the same skill.
     async fn assert_skill(

@@ -2,6 +2,7 @@
 //! one transaction (the repositories do), then waits until the change is searchable on
 //! this node, at most [`READ_YOUR_WRITES_TIMEOUT`](crate::graphql::context::READ_YOUR_WRITES_TIMEOUT).
 
+pub mod insights;
 pub mod institution;
 pub mod jobs;
 pub mod learner;
@@ -34,4 +35,5 @@ pub struct Mutation(
     learner::LearnerMutation,
     jobs::JobMutation,
     institution::InstitutionMutation,
+    insights::InsightsMutation,
 );

@@ -1,6 +1,7 @@
 //! Queries, one object per domain, merged.
 
 pub mod catalog;
+pub mod insights;
 pub mod matching;
 pub mod viewer;
 
@@ -10,4 +11,5 @@ pub struct Query(
     catalog::CatalogQuery,
     viewer::ViewerQuery,
     matching::MatchingQuery,
+    insights::InsightsQuery,
 );

@@ -100,6 +100,7 @@ impl ViewerQuery {
                 "location": l.location,
                 "remotePreference": l.remote_preference.as_str(),
                 "visibility": l.visibility.as_str(),
+                "contactOptIn": l.contact_opt_in,
                 "createdAt": l.created_at.and_utc().to_rfc3339(),
                 "updatedAt": l.updated_at.and_utc().to_rfc3339(),
                 "aspirations": occupations,

@@ -149,6 +149,14 @@ impl Learner {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at.and_utc()
     }
+    /// Whether the learner consents to hear from institutions (off by default; set with
+    /// setMyInstitutionContact). Shown only to the learner and admins: null for anyone
+    /// else. Institutions only ever see the number of consenting learners in a segment.
+    async fn institution_contact_opt_in(&self, ctx: &Context<'_>) -> Option<bool> {
+        let v = viewer(ctx);
+        let own = v.signed_in().is_some_and(|s| s.user.id == self.0.user_id);
+        (own || v.is_admin()).then_some(self.0.contact_opt_in)
+    }
 }
 
 /// One piece of skill evidence of a learner.

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod enums;
+pub mod insights;
 pub mod job;
 pub mod learner;
 pub mod matching;
