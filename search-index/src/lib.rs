@@ -13,6 +13,8 @@
 //!   enforced), jobs for a learner, microcredential lookup; crash-safe sync from an
 //!   ordered change log.
 //! - [`pathway`]: gap closing learning pathways, projected scores and unlocks.
+//! - [`segments`]: learner segments for institutions: k-means++ (linfa) over skill families
+//!   and aspirations, k by silhouette, privacy-floored summaries, course recommendations.
 //!
 //! See `ARCHITECTURE.md` in the crate for the index layout and the scoring path.
 //!

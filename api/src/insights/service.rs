@@ -76,7 +76,8 @@ impl InsightsOptions {
     /// From `TALENT_INSIGHTS_CHECK_SECS` (check interval, default 60),
     /// `TALENT_INSIGHTS_REFRESH_FRACTION` (0 < f <= 1, default 0.05),
     /// `TALENT_INSIGHTS_MAX_AGE_SECS` (default 21600) and `TALENT_SEGMENT_MIN_COHORT`
-    /// (>= 2, default 10).
+    /// (>= 2, default 10), `TALENT_INSIGHTS_EAGER` (1: compute at start-up, the default;
+    /// 0: only once an insight is asked for).
     ///
     /// # Errors
     /// A value that does not parse or is out of range, naming the variable.
@@ -115,6 +116,11 @@ impl InsightsOptions {
             max_age: int("TALENT_INSIGHTS_MAX_AGE_SECS", 60)?
                 .map_or(d.max_age, Duration::from_secs),
             min_cohort: int("TALENT_SEGMENT_MIN_COHORT", 2)?.map_or(d.min_cohort, |n| n as usize),
+            eager: match lookup("TALENT_INSIGHTS_EAGER").as_deref().map(str::trim) {
+                None | Some("1" | "true") => true,
+                Some("0" | "false") => false,
+                Some(v) => anyhow::bail!("TALENT_INSIGHTS_EAGER must be 1 or 0, got {v:?}"),
+            },
             ..d
         })
     }
@@ -620,6 +626,7 @@ mod tests {
         assert_eq!(o.min_cohort, 25);
         assert_eq!(o.refresh_fraction, 0.2);
         assert_eq!(o.check_interval, Duration::from_secs(5));
+        assert!(!from(&[("TALENT_INSIGHTS_EAGER", "0")]).expect("lazy").eager);
         for (k, v) in [
             ("TALENT_SEGMENT_MIN_COHORT", "1"),
             ("TALENT_SEGMENT_MIN_COHORT", "ten"),
@@ -627,6 +634,7 @@ mod tests {
             ("TALENT_INSIGHTS_REFRESH_FRACTION", "1.5"),
             ("TALENT_INSIGHTS_CHECK_SECS", "0"),
             ("TALENT_INSIGHTS_MAX_AGE_SECS", "-3"),
+            ("TALENT_INSIGHTS_EAGER", "maybe"),
         ] {
             let e = from(&[(k, v)]).expect_err(v).to_string();
             assert!(e.contains(k), "{e}");
