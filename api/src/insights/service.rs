@@ -448,6 +448,53 @@ pub fn fit_options(opts: &InsightsOptions, k: KKey) -> FitOptions {
     }
 }
 
+/// Learners on which k is chosen when it is chosen by silhouette: every k of the range
+/// is fitted on this many, then only the chosen k on the full fit sample.
+pub const K_SELECTION_SAMPLE: usize = 20_000;
+
+/// [`fit`], choosing k on at most [`K_SELECTION_SAMPLE`] learners.
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_model(
+    tax: &Taxonomy,
+    learners: &[search_index::segments::SegmentLearner],
+    occupations: &[search_index::segments::SegmentOccupation],
+    fo: &FitOptions,
+) -> Result<SegmentModel, search_index::segments::SegmentError> {
+    let KChoice::Auto { min, max } = fo.k else {
+        return fit(tax, learners, occupations, fo);
+    };
+    if learners.len() <= K_SELECTION_SAMPLE || fo.max_fit_sample <= K_SELECTION_SAMPLE {
+        return fit(tax, learners, occupations, fo);
+    }
+    let probe = fit(
+        tax,
+        learners,
+        occupations,
+        &FitOptions {
+            max_fit_sample: K_SELECTION_SAMPLE,
+            ..fo.clone()
+        },
+    )?;
+    let mut model = fit(
+        tax,
+        learners,
+        occupations,
+        &FitOptions {
+            k: KChoice::Fixed(probe.k),
+            ..fo.clone()
+        },
+    )?;
+    model.k_choice = fo.k;
+    model.silhouettes = probe.silhouettes;
+    model.method = format!(
+        "{}; k = {} was chosen in {min}..={max} by the best mean silhouette of k-means fitted on a deterministic sample of {K_SELECTION_SAMPLE} learners",
+        model.method, probe.k
+    );
+    Ok(model)
+}
+
 /// Clusters every learner and summarises all learners and each institution's own.
 pub fn compute(
     data: &InsightsData,
@@ -469,7 +516,7 @@ pub fn compute(
             max: max.min(n),
         };
     }
-    let model = fit(tax, &learners, &data.occupations, &fo)?;
+    let model = fit_model(tax, &learners, &data.occupations, &fo)?;
     let courses = data.segment_courses();
     let so = SummaryOptions {
         min_cohort: opts.min_cohort,
@@ -530,7 +577,7 @@ pub async fn report(
     let opts = InsightsOptions::from_env()?;
     let t = std::time::Instant::now();
     let learners = d.segment_learners();
-    let model = fit(&tax, &learners, &d.occupations, &fit_options(&opts, k))?;
+    let model = fit_model(&tax, &learners, &d.occupations, &fit_options(&opts, k))?;
     let fitted = t.elapsed();
     let t = std::time::Instant::now();
     let courses = d.segment_courses();
