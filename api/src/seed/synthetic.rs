@@ -5,11 +5,21 @@
 //! (must-haves with probability 0.85, others 0.6) at levels around the requirement,
 //! plus skills drawn from a global popularity skew; evidence is split between issued
 //! (verified) credentials, learner-entered credentials (some expired) and
-//! self-assertions. Rows go in with multi-row INSERTs in batches, each batch one
-//! transaction with its outbox rows; ids are assigned here (PostgreSQL's identity
-//! sequences are moved past them afterwards).
+//! self-assertions. Each learner also aspires to 1-2 target occupations
+//! (`learner_aspirations`), mostly their own.
+//!
+//! Loading: ids are assigned here (PostgreSQL's identity sequences are moved past them
+//! afterwards). A generator thread produces batches of [`BATCH`] learners while the
+//! previous batch is written, each batch one transaction with its outbox rows:
+//! - PostgreSQL: one `INSERT ... SELECT * FROM unnest($1::bigint[], ...)` per table per
+//!   batch (column arrays bound as parameters; diesel-async 0.9 has no `COPY FROM
+//!   STDIN`, and this comes close to it);
+//! - SQLite: multi-row INSERTs on one connection held for the whole load, with
+//!   `synchronous = OFF` and a larger page cache for the load only (both restored
+//!   afterwards; foreign keys stay checked, no index is dropped).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Duration;
 use diesel::prelude::{Insertable, QueryDsl};
@@ -20,11 +30,13 @@ use rand_chacha::ChaCha8Rng;
 use super::demo::{Ids, demo_epoch};
 use super::files::Catalog;
 use crate::db::schema::{
-    credential_skills, credentials, job_requirements, jobs, learner_skills, learners,
-    microcredential_prerequisites, microcredential_skills, microcredentials, outbox, users,
+    credential_skills, credentials, job_requirements, jobs, learner_aspirations, learner_skills,
+    learners, microcredential_prerequisites, microcredential_skills, microcredentials, outbox,
+    users,
 };
 use crate::db::{Db, DbConn, DbError, DbPool, DbResult};
 use crate::repo::{self, EntityKind, Operation, now};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +52,7 @@ pub struct SyntheticSpec {
 }
 
 /// Learners per batch (one transaction each).
-pub const BATCH: usize = 5_000;
+pub const BATCH: usize = 10_000;
 const CHUNK: usize = 500;
 
 #[derive(Insertable)]
@@ -65,6 +77,13 @@ struct LearnerRow {
     visibility: &'static str,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = learner_aspirations)]
+struct AspirationRow {
+    learner_id: i64,
+    occupation_id: i64,
 }
 
 #[derive(Insertable)]
@@ -170,6 +189,7 @@ struct OutboxRow {
 struct Batch {
     users: Vec<UserRow>,
     learners: Vec<LearnerRow>,
+    aspirations: Vec<AspirationRow>,
     learner_skills: Vec<LearnerSkillRow>,
     microcredentials: Vec<MicrocredentialRow>,
     taught: Vec<TaughtRow>,
@@ -187,6 +207,7 @@ macro_rules! insert_batch {
         let b = $b;
         for ch in b.users.chunks(CHUNK) { diesel::insert_into(users::table).values(ch).execute($c)$(.$aw)??; }
         for ch in b.learners.chunks(CHUNK) { diesel::insert_into(learners::table).values(ch).execute($c)$(.$aw)??; }
+        for ch in b.aspirations.chunks(CHUNK) { diesel::insert_into(learner_aspirations::table).values(ch).execute($c)$(.$aw)??; }
         for ch in b.learner_skills.chunks(CHUNK) { diesel::insert_into(learner_skills::table).values(ch).execute($c)$(.$aw)??; }
         for ch in b.microcredentials.chunks(CHUNK) { diesel::insert_into(microcredentials::table).values(ch).execute($c)$(.$aw)??; }
         for ch in b.taught.chunks(CHUNK) { diesel::insert_into(microcredential_skills::table).values(ch).execute($c)$(.$aw)??; }
@@ -199,40 +220,274 @@ macro_rules! insert_batch {
     }};
 }
 
-async fn write_batch(db: &Db, batch: Batch) -> DbResult<()> {
-    match db.pool() {
-        DbPool::Pg(pool) => {
-            let mut c = pool
-                .get()
-                .await
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            use diesel_async::{AsyncConnection, RunQueryDsl};
-            c.transaction::<_, DbError, _>(async |c| {
-                diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-                    .bind::<diesel::sql_types::BigInt, _>(repo::outbox::OUTBOX_LOCK_KEY)
-                    .execute(c)
-                    .await?;
-                insert_batch!(c, &batch, await);
-                Ok(())
-            })
-            .await
+/// PostgreSQL: every table of a batch with one `INSERT ... SELECT * FROM unnest(...)`
+/// each, the columns bound as arrays.
+async fn pg_insert_batch(
+    c: &mut diesel_async::AsyncPgConnection,
+    b: &Batch,
+) -> Result<(), diesel::result::Error> {
+    use diesel::sql_types::{Array, BigInt, Bool, Double, Integer, Nullable, Text, Timestamp};
+    use diesel_async::RunQueryDsl;
+    macro_rules! col {
+        ($rows:expr, $f:ident) => {
+            $rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
+        };
+    }
+    if !b.users.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO users (id, subject, role, created_at) \
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamp[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.users, id))
+        .bind::<Array<Text>, _>(col!(b.users, subject))
+        .bind::<Array<Text>, _>(col!(b.users, role))
+        .bind::<Array<Timestamp>, _>(col!(b.users, created_at))
+        .execute(c)
+        .await?;
+    }
+    if !b.learners.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO learners (id, user_id, display_name, headline, bio, location, \
+             remote_preference, visibility, created_at, updated_at) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], \
+             $6::text[], $7::text[], $8::text[], $9::timestamp[], $10::timestamp[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.learners, id))
+        .bind::<Array<BigInt>, _>(col!(b.learners, user_id))
+        .bind::<Array<Text>, _>(col!(b.learners, display_name))
+        .bind::<Array<Nullable<Text>>, _>(col!(b.learners, headline))
+        .bind::<Array<Nullable<Text>>, _>(col!(b.learners, bio))
+        .bind::<Array<Nullable<Text>>, _>(col!(b.learners, location))
+        .bind::<Array<Text>, _>(col!(b.learners, remote_preference))
+        .bind::<Array<Text>, _>(col!(b.learners, visibility))
+        .bind::<Array<Timestamp>, _>(col!(b.learners, created_at))
+        .bind::<Array<Timestamp>, _>(col!(b.learners, updated_at))
+        .execute(c)
+        .await?;
+    }
+    if !b.aspirations.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO learner_aspirations (learner_id, occupation_id) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.aspirations, learner_id))
+        .bind::<Array<BigInt>, _>(col!(b.aspirations, occupation_id))
+        .execute(c)
+        .await?;
+    }
+    if !b.learner_skills.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO learner_skills (learner_id, skill_id, level, updated_at) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::timestamp[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.learner_skills, learner_id))
+        .bind::<Array<BigInt>, _>(col!(b.learner_skills, skill_id))
+        .bind::<Array<Integer>, _>(col!(b.learner_skills, level))
+        .bind::<Array<Timestamp>, _>(col!(b.learner_skills, updated_at))
+        .execute(c)
+        .await?;
+    }
+    if !b.microcredentials.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO microcredentials (id, slug, provider_id, title, description, hours, \
+             cost_cents, currency, active, created_at, updated_at) \
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], \
+             $6::float8[], $7::bigint[], $8::text[], $9::boolean[], $10::timestamp[], $11::timestamp[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.microcredentials, id))
+        .bind::<Array<Nullable<Text>>, _>(col!(b.microcredentials, slug))
+        .bind::<Array<BigInt>, _>(col!(b.microcredentials, provider_id))
+        .bind::<Array<Text>, _>(col!(b.microcredentials, title))
+        .bind::<Array<Text>, _>(col!(b.microcredentials, description))
+        .bind::<Array<Double>, _>(col!(b.microcredentials, hours))
+        .bind::<Array<BigInt>, _>(col!(b.microcredentials, cost_cents))
+        .bind::<Array<Text>, _>(col!(b.microcredentials, currency))
+        .bind::<Array<Bool>, _>(col!(b.microcredentials, active))
+        .bind::<Array<Timestamp>, _>(col!(b.microcredentials, created_at))
+        .bind::<Array<Timestamp>, _>(col!(b.microcredentials, updated_at))
+        .execute(c)
+        .await?;
+    }
+    for (table, cols) in [
+        (
+            "microcredential_skills",
+            (
+                col!(b.taught, microcredential_id),
+                col!(b.taught, skill_id),
+                col!(b.taught, level),
+            ),
+        ),
+        (
+            "microcredential_prerequisites",
+            (
+                col!(b.prerequisites, microcredential_id),
+                col!(b.prerequisites, skill_id),
+                col!(b.prerequisites, level),
+            ),
+        ),
+    ] {
+        if cols.0.is_empty() {
+            continue;
         }
-        DbPool::Sqlite(pool) => {
-            let mut c = pool
-                .get()
-                .await
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            c.spawn_blocking(move |c| {
-                use diesel::RunQueryDsl;
-                use diesel::connection::Connection;
-                c.transaction::<_, diesel::result::Error, _>(|c| {
-                    insert_batch!(c, &batch);
+        diesel::sql_query(format!(
+            "INSERT INTO {table} (microcredential_id, skill_id, level) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[])"
+        ))
+        .bind::<Array<BigInt>, _>(cols.0)
+        .bind::<Array<BigInt>, _>(cols.1)
+        .bind::<Array<Integer>, _>(cols.2)
+        .execute(c)
+        .await?;
+    }
+    if !b.credentials.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO credentials (id, learner_id, title, issuer, issued_at, expires_at, \
+             status, source, microcredential_id, created_at) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+             $5::timestamp[], $6::timestamp[], $7::text[], $8::text[], $9::bigint[], $10::timestamp[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.credentials, id))
+        .bind::<Array<BigInt>, _>(col!(b.credentials, learner_id))
+        .bind::<Array<Text>, _>(col!(b.credentials, title))
+        .bind::<Array<Text>, _>(col!(b.credentials, issuer))
+        .bind::<Array<Timestamp>, _>(col!(b.credentials, issued_at))
+        .bind::<Array<Nullable<Timestamp>>, _>(col!(b.credentials, expires_at))
+        .bind::<Array<Text>, _>(col!(b.credentials, status))
+        .bind::<Array<Text>, _>(col!(b.credentials, source))
+        .bind::<Array<Nullable<BigInt>>, _>(col!(b.credentials, microcredential_id))
+        .bind::<Array<Timestamp>, _>(col!(b.credentials, created_at))
+        .execute(c)
+        .await?;
+    }
+    if !b.credential_skills.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO credential_skills (credential_id, skill_id, level) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.credential_skills, credential_id))
+        .bind::<Array<BigInt>, _>(col!(b.credential_skills, skill_id))
+        .bind::<Array<Integer>, _>(col!(b.credential_skills, level))
+        .execute(c)
+        .await?;
+    }
+    if !b.jobs.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO jobs (id, employer_id, title, description, location, remote, status, \
+             posted_at, updated_at) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], \
+             $6::boolean[], $7::text[], $8::timestamp[], $9::timestamp[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.jobs, id))
+        .bind::<Array<BigInt>, _>(col!(b.jobs, employer_id))
+        .bind::<Array<Text>, _>(col!(b.jobs, title))
+        .bind::<Array<Text>, _>(col!(b.jobs, description))
+        .bind::<Array<Nullable<Text>>, _>(col!(b.jobs, location))
+        .bind::<Array<Bool>, _>(col!(b.jobs, remote))
+        .bind::<Array<Text>, _>(col!(b.jobs, status))
+        .bind::<Array<Timestamp>, _>(col!(b.jobs, posted_at))
+        .bind::<Array<Timestamp>, _>(col!(b.jobs, updated_at))
+        .execute(c)
+        .await?;
+    }
+    if !b.job_requirements.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO job_requirements (job_id, skill_id, min_level, weight, required) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::float8[], $5::boolean[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.job_requirements, job_id))
+        .bind::<Array<BigInt>, _>(col!(b.job_requirements, skill_id))
+        .bind::<Array<Integer>, _>(col!(b.job_requirements, min_level))
+        .bind::<Array<Double>, _>(col!(b.job_requirements, weight))
+        .bind::<Array<Bool>, _>(col!(b.job_requirements, required))
+        .execute(c)
+        .await?;
+    }
+    if !b.outbox.is_empty() {
+        diesel::sql_query(
+            "INSERT INTO outbox (seq, entity_kind, entity_id, operation, created_at) \
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::timestamp[])",
+        )
+        .bind::<Array<BigInt>, _>(col!(b.outbox, seq))
+        .bind::<Array<Text>, _>(col!(b.outbox, entity_kind))
+        .bind::<Array<BigInt>, _>(col!(b.outbox, entity_id))
+        .bind::<Array<Text>, _>(col!(b.outbox, operation))
+        .bind::<Array<Timestamp>, _>(col!(b.outbox, created_at))
+        .execute(c)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Pragmas for the duration of an SQLite bulk load, and what restores the defaults
+/// ([`crate::db::SQLITE_PRAGMAS`]). `synchronous = OFF`: a crash mid-load may lose the
+/// load (it is regenerated from the seed), never the rest of the database's integrity
+/// guarantees afterwards.
+const SQLITE_LOAD_PRAGMAS: &str = "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; \
+     PRAGMA temp_store = MEMORY;";
+const SQLITE_AFTER_LOAD_PRAGMAS: &str =
+    "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT;";
+
+/// Writes batches: one connection held for the whole load.
+enum Writer {
+    Pg(
+        bb8::PooledConnection<
+            'static,
+            AsyncDieselConnectionManager<diesel_async::AsyncPgConnection>,
+        >,
+    ),
+    Sqlite(bb8::PooledConnection<'static, AsyncDieselConnectionManager<crate::db::SqliteConn>>),
+}
+
+impl Writer {
+    async fn open(db: &Db) -> DbResult<Writer> {
+        let unavailable = |e: &dyn std::fmt::Display| DbError::Unavailable(e.to_string());
+        match db.pool() {
+            DbPool::Pg(pool) => Ok(Writer::Pg(
+                pool.get_owned().await.map_err(|e| unavailable(&e))?,
+            )),
+            DbPool::Sqlite(pool) => {
+                use diesel_async::SimpleAsyncConnection;
+                let mut c = pool.get_owned().await.map_err(|e| unavailable(&e))?;
+                c.batch_execute(SQLITE_LOAD_PRAGMAS).await?;
+                Ok(Writer::Sqlite(c))
+            }
+        }
+    }
+
+    async fn write(&mut self, batch: Batch) -> DbResult<()> {
+        match self {
+            Writer::Pg(c) => {
+                use diesel_async::{AsyncConnection, RunQueryDsl};
+                c.transaction::<_, DbError, _>(async |c| {
+                    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                        .bind::<diesel::sql_types::BigInt, _>(repo::outbox::OUTBOX_LOCK_KEY)
+                        .execute(c)
+                        .await?;
+                    pg_insert_batch(c, &batch).await?;
                     Ok(())
                 })
-            })
-            .await
-            .map_err(DbError::from)
+                .await
+            }
+            Writer::Sqlite(c) => c
+                .spawn_blocking(move |c| {
+                    use diesel::RunQueryDsl;
+                    use diesel::connection::Connection;
+                    c.transaction::<_, diesel::result::Error, _>(|c| {
+                        insert_batch!(c, &batch);
+                        Ok(())
+                    })
+                })
+                .await
+                .map_err(DbError::from),
         }
+    }
+
+    async fn finish(self) -> DbResult<()> {
+        if let Writer::Sqlite(mut c) = self {
+            use diesel_async::SimpleAsyncConnection;
+            c.batch_execute(SQLITE_AFTER_LOAD_PRAGMAS).await?;
+        }
+        Ok(())
     }
 }
 
@@ -311,9 +566,11 @@ fn draw(rng: &mut ChaCha8Rng, cumulative: &[f64]) -> usize {
         .min(cumulative.len().saturating_sub(1))
 }
 
-struct Model<'a> {
+struct Model {
     seed: u64,
-    cat: &'a Catalog,
+    cat: Arc<Catalog>,
+    /// Occupation index -> occupation id.
+    occupation_ids: Vec<i64>,
     /// Occupation index -> (skill id, min level, must-have).
     occupation_skills: Vec<Vec<(i64, i32, bool)>>,
     occupation_cdf: Vec<f64>,
@@ -324,8 +581,13 @@ struct Model<'a> {
     employers: Vec<i64>,
 }
 
-impl<'a> Model<'a> {
-    fn new(seed: u64, cat: &'a Catalog, ids: &'a Ids, rng: &mut ChaCha8Rng) -> Self {
+impl Model {
+    fn new(seed: u64, cat: Arc<Catalog>, ids: &Ids, rng: &mut ChaCha8Rng) -> Self {
+        let occupation_ids = cat
+            .occupations
+            .iter()
+            .map(|o| ids.occupations.get(&o.row.slug).copied().unwrap_or(0))
+            .collect();
         let occupation_skills = cat
             .occupations
             .iter()
@@ -374,7 +636,7 @@ impl<'a> Model<'a> {
             .collect();
         Model {
             seed,
-            cat,
+            occupation_ids,
             occupation_skills,
             occupation_cdf: zipf(cat.occupations.len(), 0.8),
             skill_cdf: zipf(all_skills.len(), 1.0),
@@ -382,6 +644,7 @@ impl<'a> Model<'a> {
             skill_names,
             institutions,
             employers,
+            cat,
         }
     }
 
@@ -393,7 +656,7 @@ impl<'a> Model<'a> {
     }
 }
 
-fn learner_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usize, b: &mut Batch) {
+fn learner_rows(m: &Model, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usize, b: &mut Batch) {
     let t = now();
     let epoch = demo_epoch();
     let occ = draw(rng, &m.occupation_cdf);
@@ -451,6 +714,26 @@ fn learner_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usi
         created_at: t,
         updated_at: t,
     });
+    // Aspirations: 1-2 target occupations, mostly the learner's own.
+    let mut targets = vec![if rng.random_bool(0.8) {
+        occ
+    } else {
+        draw(rng, &m.occupation_cdf)
+    }];
+    if rng.random_bool(0.4) {
+        let other = draw(rng, &m.occupation_cdf);
+        if !targets.contains(&other) {
+            targets.push(other);
+        }
+    }
+    for t in targets {
+        if let Some(&occupation_id) = m.occupation_ids.get(t).filter(|&&id| id > 0) {
+            b.aspirations.push(AspirationRow {
+                learner_id,
+                occupation_id,
+            });
+        }
+    }
     // Evidence: groups of 1-3 skills per credential, or self-assertion.
     let mut i = 0;
     while i < held.len() {
@@ -515,7 +798,7 @@ fn learner_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usi
     n.seq += 1;
 }
 
-fn job_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b: &mut Batch) {
+fn job_rows(m: &Model, rng: &mut ChaCha8Rng, n: &mut NextIds, b: &mut Batch) {
     let t = now();
     let occ = draw(rng, &m.occupation_cdf);
     let occ_row = &m.cat.occupations[occ].row;
@@ -573,7 +856,7 @@ fn job_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b: &mut Batch)
     n.seq += 1;
 }
 
-fn microcredential_rows(m: &Model<'_>, rng: &mut ChaCha8Rng, n: &mut NextIds, b: &mut Batch) {
+fn microcredential_rows(m: &Model, rng: &mut ChaCha8Rng, n: &mut NextIds, b: &mut Batch) {
     let t = now();
     let occ = draw(rng, &m.occupation_cdf);
     let reqs = &m.occupation_skills[occ];
@@ -678,17 +961,56 @@ pub async fn load_synthetic(
         next_ids(c).await?
     };
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
-    let model = Model::new(spec.seed, cat, &ids, &mut rng);
+    let model = Model::new(spec.seed, Arc::new(cat.clone()), &ids, &mut rng);
     if model.employers.is_empty() || model.institutions.is_empty() {
         return Err(DbError::Invalid(
             "the catalogue has no employers or institutions".into(),
         ));
     }
+    // A generator thread makes the batches (the same rows in the same order as one
+    // loop would) while this task writes the previous one.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Batch)>(2);
+    let generator = std::thread::spawn(move || {
+        let mut batch = Batch::default();
+        for _ in 0..spec.microcredentials {
+            microcredential_rows(&model, &mut rng, &mut next, &mut batch);
+        }
+        for _ in 0..spec.jobs {
+            job_rows(&model, &mut rng, &mut next, &mut batch);
+        }
+        if tx
+            .blocking_send((spec.microcredentials + spec.jobs, batch))
+            .is_err()
+        {
+            return;
+        }
+        let mut index = 0;
+        while index < spec.learners {
+            let mut batch = Batch::default();
+            let end = (index + BATCH).min(spec.learners);
+            for i in index..end {
+                learner_rows(&model, &mut rng, &mut next, i, &mut batch);
+            }
+            if tx.blocking_send((end - index, batch)).is_err() {
+                return;
+            }
+            index = end;
+        }
+    });
     let mut out = SyntheticReport::default();
     let mut done = 0;
-    let write = async |batch: Batch, out: &mut SyntheticReport| -> DbResult<()> {
+    let mut writer = Writer::open(db).await?;
+    let mut first = true;
+    let mut result = Ok(());
+    while let Some((entities, batch)) = rx.recv().await {
+        if first {
+            out.microcredentials = batch.microcredentials.len();
+            out.jobs = spec.jobs;
+            first = false;
+        }
         out.rows += batch.users.len()
             + batch.learners.len()
+            + batch.aspirations.len()
             + batch.learner_skills.len()
             + batch.credentials.len()
             + batch.credential_skills.len()
@@ -698,32 +1020,18 @@ pub async fn load_synthetic(
             + batch.taught.len()
             + batch.prerequisites.len()
             + batch.outbox.len();
-        write_batch(db, batch).await
-    };
-    let mut batch = Batch::default();
-    for _ in 0..spec.microcredentials {
-        microcredential_rows(&model, &mut rng, &mut next, &mut batch);
-    }
-    out.microcredentials = batch.microcredentials.len();
-    for _ in 0..spec.jobs {
-        job_rows(&model, &mut rng, &mut next, &mut batch);
-    }
-    out.jobs = spec.jobs;
-    write(batch, &mut out).await?;
-    done += out.microcredentials + out.jobs;
-    progress(done);
-    let mut index = 0;
-    while index < spec.learners {
-        let mut batch = Batch::default();
-        let end = (index + BATCH).min(spec.learners);
-        for i in index..end {
-            learner_rows(&model, &mut rng, &mut next, i, &mut batch);
+        if let Err(e) = writer.write(batch).await {
+            result = Err(e);
+            break;
         }
-        write(batch, &mut out).await?;
-        done += end - index;
-        index = end;
+        done += entities;
         progress(done);
     }
+    drop(rx);
+    let _ = tokio::task::spawn_blocking(move || generator.join()).await;
+    let finished = writer.finish().await;
+    result?;
+    finished?;
     out.learners = spec.learners;
     bump_sequences(db).await?;
     Ok(out)
