@@ -21,6 +21,8 @@
 //! the rest of their fixture through the API. `.with_demo()` loads the full demo data
 //! instead (a few seconds per backend).
 
+pub mod bench;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,0 +1,367 @@
+//! End to end: the real `talent serve` binary on the loaded SQLite data, and a small load
+//! generator (reqwest, keep-alive connections) POSTing GraphQL candidate searches, then
+//! `{ __typename }`, at concurrency 1 and 4, checking every response body for `errors`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+use talent_api::config::JwtConfig;
+use talent_api::db::Db;
+use talent_api::graphql::ids::{self, NodeType};
+use talent_api::repo::Role;
+
+use super::stats::{self, percentile, round3};
+use super::{BenchConfig, data, say};
+
+/// The candidate search each request runs (top 20 with explanations, as a recruiter's
+/// page shows them).
+pub const CANDIDATES_QUERY: &str = "query($j: ID!) { searchCandidates(jobId: $j, first: 20) { \
+    edges { cursor node { score learner { id displayName headline } \
+    explanation { score missingMustHaves { slug } \
+    contributions { requirement { skill { slug } minLevel weight } evidenceSkill { slug } \
+    relation heldLevel credit contribution } } } } } }";
+
+/// The baseline: GraphQL's own overhead.
+pub const TYPENAME_QUERY: &str = "{ __typename }";
+
+/// The `talent` binary next to the running executable (the same target directory and
+/// profile), or `explicit`.
+pub fn talent_binary(explicit: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p.clone());
+    }
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    // a test binary lives in target/<profile>/deps
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let bin = dir.join(format!("talent{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        bail!(
+            "{} not found: run `cargo build --release -p talent-api` first (the bench runs the real server binary from the same target directory)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn stop(mut self) {
+        // SIGTERM first (graceful shutdown), then kill.
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// One load phase's figures.
+#[derive(Debug, Clone)]
+struct Phase {
+    requests: usize,
+    errors: usize,
+    secs: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Phase {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.secs.max(1e-9)
+    }
+    fn json(&self) -> Value {
+        json!({
+            "requests": self.requests,
+            "errors": self.errors,
+            "seconds": round3(self.secs),
+            "rps": round3(self.rps()),
+            "p50_ms": round3(self.p50_ms),
+            "p99_ms": round3(self.p99_ms),
+        })
+    }
+}
+
+/// A request: body and bearer token.
+type Req = (String, Arc<str>);
+
+async fn phase(url: &str, reqs: Arc<Vec<Req>>, concurrency: usize, secs: u64) -> Phase {
+    let next = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()
+            .unwrap_or_default();
+        let (url, reqs, next) = (url.to_owned(), reqs.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, Ordering::Relaxed) % reqs.len();
+                let (body, token) = &reqs[i];
+                let t = Instant::now();
+                let mut rb = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone());
+                if !token.is_empty() {
+                    rb = rb.bearer_auth(&**token);
+                }
+                let resp = rb.send().await;
+                let ok = match resp {
+                    Ok(r) => {
+                        let status = r.status();
+                        match r.bytes().await {
+                            Ok(b) => {
+                                status.is_success()
+                                    && serde_json::from_slice::<Value>(&b)
+                                        .map(|v| {
+                                            v.get("errors").is_none() && v.get("data").is_some()
+                                        })
+                                        .unwrap_or(false)
+                            }
+                            Err(_) => false,
+                        }
+                    }
+                    Err(_) => false,
+                };
+                lat.push(t.elapsed().as_secs_f64() * 1e3);
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            lat.extend(l);
+            errors += e;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    Phase {
+        requests: lat.len(),
+        errors,
+        secs,
+        p50_ms: percentile(&lat, 0.5),
+        p99_ms: percentile(&lat, 0.99),
+    }
+}
+
+/// Starts `talent serve` on the data dir, loads it, stops it. `jobs` = (job id, employer
+/// id) of the candidate-search workload; `engine_p50_ms` is the in-process p50 the HTTP
+/// p50 is held against.
+pub async fn run(
+    cfg: &BenchConfig,
+    db: &Db,
+    jobs: &[(i64, i64)],
+    engine_p50_ms: f64,
+) -> anyhow::Result<Value> {
+    let bin = talent_binary(cfg.talent_bin.as_ref())?;
+    let modified = std::fs::metadata(&bin)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .map(|e| format!("{:.0} min ago", e.as_secs_f64() / 60.0))
+        .unwrap_or_default();
+    say(format!(
+        "HTTP: starting {} (built {modified})",
+        bin.display()
+    ));
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+        l.local_addr()?.port()
+    };
+    let secret: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..48)
+            .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+            .collect()
+    };
+    let log_path = cfg.data_dir.join("server.log");
+    let log = std::fs::File::create(&log_path)?;
+    let child = Command::new(&bin)
+        .arg("--data-dir")
+        .arg(&cfg.data_dir)
+        .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
+        .env_remove("DATABASE_URL")
+        .env("TALENT_JWT_SECRET", &secret)
+        .env("RUST_LOG", "warn")
+        .env("TALENT_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let server = Server { child };
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(300) {
+            let tail = std::fs::read_to_string(&log_path).unwrap_or_default();
+            bail!("the server was not ready within 300 s; its log:\n{tail}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let ready_s = started.elapsed().as_secs_f64();
+    say(format!("HTTP: server ready in {ready_s:.1} s at {base}"));
+
+    // Tokens: a recruiter of each job's employer.
+    let jwt = JwtConfig {
+        secret: secret.into_bytes(),
+        issuer: "talent".into(),
+        audience: "talent-api".into(),
+    };
+    let employer_ids: Vec<i64> = {
+        let mut v: Vec<i64> = jobs.iter().map(|j| j.1).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let orgs = {
+        let mut p = db.conn().await?;
+        talent_api::repo::organizations::get_many(&mut p.conn(), &employer_ids).await?
+    };
+    let mut token_of = std::collections::HashMap::new();
+    for o in orgs {
+        let t = talent_api::auth::mint(
+            &jwt,
+            &format!("bench-recruiter-{}", o.slug),
+            Role::Recruiter,
+            Some(&o.slug),
+            Duration::from_secs(4 * 3600),
+        )?;
+        token_of.insert(o.id, Arc::<str>::from(t));
+    }
+    let mut search_reqs: Vec<Req> = Vec::new();
+    for &(job, employer) in jobs {
+        let token = token_of
+            .get(&employer)
+            .context("no token for an employer")?;
+        let body = json!({"query": CANDIDATES_QUERY, "variables": {"j": ids::encode(NodeType::Job, job).to_string()}});
+        search_reqs.push((body.to_string(), token.clone()));
+    }
+    let any_token = search_reqs[0].1.clone();
+    let typename_reqs: Vec<Req> = vec![(json!({"query": TYPENAME_QUERY}).to_string(), any_token)];
+    let anonymous_reqs: Vec<Req> =
+        vec![(json!({"query": TYPENAME_QUERY}).to_string(), Arc::from(""))];
+    let url = format!("{base}/graphql");
+    // Warm-up: every request once (provisions the recruiters; first-touch costs).
+    let mut warm_errors = 0;
+    for (body, token) in &search_reqs {
+        let r = client
+            .post(&url)
+            .bearer_auth(&**token)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await?;
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if v.get("errors").is_some() || v.get("data").is_none() {
+            warm_errors += 1;
+            if warm_errors == 1 {
+                eprintln!("[bench] HTTP warm-up error: {v}");
+            }
+        }
+    }
+    let search_reqs = Arc::new(search_reqs);
+    let typename_reqs = Arc::new(typename_reqs);
+    let anonymous_reqs = Arc::new(anonymous_reqs);
+    let mut out = json!({
+        "server": bin.display().to_string(),
+        "ready_s": round3(ready_s),
+        "warmup_errors": warm_errors,
+        "seconds_per_phase": cfg.http_secs,
+        "engine_in_process_p50_ms": round3(engine_p50_ms),
+        "query": CANDIDATES_QUERY,
+    });
+    for (name, reqs) in [
+        ("candidate_search", &search_reqs),
+        ("typename", &typename_reqs),
+        ("typename_anonymous", &anonymous_reqs),
+    ] {
+        for c in [1usize, 4] {
+            say(format!(
+                "HTTP: {name} at concurrency {c} for {} s",
+                cfg.http_secs
+            ));
+            let p = phase(&url, reqs.clone(), c, cfg.http_secs).await;
+            say(format!(
+                "  {name} c{c}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors of {}",
+                p.rps(),
+                p.p50_ms,
+                p.p99_ms,
+                p.errors,
+                p.requests
+            ));
+            out[name][format!("c{c}")] = p.json();
+        }
+    }
+    let rps = |o: &Value, n: &str, c: &str| o[n][c]["rps"].as_f64().unwrap_or(0.0);
+    let cand = rps(&out, "candidate_search", "c4") / rps(&out, "candidate_search", "c1").max(1e-9);
+    let tn = rps(&out, "typename", "c4") / rps(&out, "typename", "c1").max(1e-9);
+    let p50 = out["candidate_search"]["c1"]["p50_ms"]
+        .as_f64()
+        .unwrap_or(0.0);
+    out["candidate_search"]["scaling_c4_over_c1"] = json!(round3(cand));
+    out["typename"]["scaling_c4_over_c1"] = json!(round3(tn));
+    out["candidate_search"]["p50_c1_minus_in_process_ms"] = json!(round3(p50 - engine_p50_ms));
+    out["server_rss_note"] = json!("not measured");
+    if let Some(rss) = child_rss_mib(server.child.id()) {
+        out["server_rss_mib_at_end"] = json!(stats::round1(rss));
+        out["server_rss_note"] = json!("talent serve's VmHWM (peak RSS) read at the end");
+    }
+    server.stop();
+    // Leave the data dir as the bench found it (the server may have written its secret).
+    let _ = std::fs::remove_file(cfg.data_dir.join("jwt-secret"));
+    let _ = data::index_dir(&cfg.data_dir);
+    Ok(out)
+}
+
+fn child_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map(|k| k / 1024.0)
+}
