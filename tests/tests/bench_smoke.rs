@@ -29,6 +29,7 @@ async fn all_four_systems_return_the_same_top_20() {
         no_sqlite: false,
         http: false,
         http_secs: 0,
+        http_settle_secs: 0,
         talent_bin: None,
     };
     let report = bench::run(&cfg).await.expect("bench run");

@@ -243,6 +243,33 @@ pub async fn run(
     }
     let ready_s = started.elapsed().as_secs_f64();
     say(format!("HTTP: server ready in {ready_s:.1} s at {base}"));
+    // Background work the server starts on its own (e.g. the insights worker segmenting
+    // every learner at start-up) would compete with the requests: wait until the server
+    // is idle (< 5% of a core over 2 s), at most --http-settle-secs.
+    let settle_started = Instant::now();
+    let pid = server.child.id();
+    let mut settled = false;
+    let mut last = cpu_seconds(pid);
+    while settle_started.elapsed() < Duration::from_secs(cfg.http_settle_secs) {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let now = cpu_seconds(pid);
+        if let (Some(a), Some(b)) = (last, now)
+            && b - a < 0.1
+        {
+            settled = true;
+            break;
+        }
+        last = now;
+    }
+    let settle_s = settle_started.elapsed().as_secs_f64();
+    say(format!(
+        "HTTP: server {} after {settle_s:.1} s more",
+        if settled {
+            "idle"
+        } else {
+            "still busy (measuring anyway)"
+        }
+    ));
 
     // Tokens: a recruiter of each job's employer.
     let jwt = JwtConfig {
@@ -308,6 +335,8 @@ pub async fn run(
     let mut out = json!({
         "server": bin.display().to_string(),
         "ready_s": round3(ready_s),
+        "settle_s": round3(settle_s),
+        "settled_idle": settled,
         "warmup_errors": warm_errors,
         "seconds_per_phase": cfg.http_secs,
         "engine_in_process_p50_ms": round3(engine_p50_ms),
@@ -354,6 +383,15 @@ pub async fn run(
     let _ = std::fs::remove_file(cfg.data_dir.join("jwt-secret"));
     let _ = data::index_dir(&cfg.data_dir);
     Ok(out)
+}
+
+/// CPU seconds (user + system) a process has used (Linux, 100 ticks per second).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok());
+    Some((tick(11)? + tick(12)?) / 100.0)
 }
 
 fn child_rss_mib(pid: u32) -> Option<f64> {

@@ -76,6 +76,8 @@ pub struct BenchConfig {
     pub http: bool,
     /// Seconds per HTTP phase.
     pub http_secs: u64,
+    /// Longest wait for the started server to go idle before the HTTP phases.
+    pub http_settle_secs: u64,
     /// Path of the `talent` binary (default: next to the current executable).
     pub talent_bin: Option<PathBuf>,
 }
@@ -97,6 +99,7 @@ impl Default for BenchConfig {
             no_sqlite: false,
             http: false,
             http_secs: 30,
+            http_settle_secs: 900,
             talent_bin: None,
         }
     }

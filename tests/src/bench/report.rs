@@ -189,11 +189,13 @@ pub fn markdown(r: &Report, command: &str) -> String {
         }
         let _ = writeln!(
             s,
-            "\nc4/c1 throughput: candidate search {:.2}x, `__typename` {:.2}x; HTTP p50 at c1 minus in-process engine p50: {:.2} ms. Server ready {:.1} s after start; {} seconds per phase; warm-up errors: {}.\n",
+            "\nc4/c1 throughput: candidate search {:.2}x, `__typename` {:.2}x; HTTP p50 at c1 minus in-process engine p50: {:.2} ms. Server ready {:.1} s after start, idle {:.1} s later (settled: {}); {} seconds per phase; warm-up errors: {}.\n",
             num(h, &["candidate_search", "scaling_c4_over_c1"]).unwrap_or(0.0),
             num(h, &["typename", "scaling_c4_over_c1"]).unwrap_or(0.0),
             num(h, &["candidate_search", "p50_c1_minus_in_process_ms"]).unwrap_or(0.0),
             num(h, &["ready_s"]).unwrap_or(0.0),
+            num(h, &["settle_s"]).unwrap_or(0.0),
+            h["settled_idle"],
             h["seconds_per_phase"],
             h["warmup_errors"]
         );

@@ -62,6 +62,10 @@ struct Args {
     /// Seconds per HTTP phase.
     #[arg(long, default_value_t = 30)]
     http_secs: u64,
+    /// Longest wait, in seconds, for the started server to go idle (its own start-up
+    /// work done) before the HTTP phases.
+    #[arg(long, default_value_t = 900)]
+    http_settle_secs: u64,
     /// The `talent` binary (default: next to this executable).
     #[arg(long)]
     talent_bin: Option<PathBuf>,
@@ -92,6 +96,7 @@ fn main() -> anyhow::Result<()> {
         no_sqlite: args.no_sqlite,
         http: args.http,
         http_secs: args.http_secs,
+        http_settle_secs: args.http_settle_secs,
         talent_bin: args.talent_bin,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
