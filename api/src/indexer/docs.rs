@@ -34,6 +34,8 @@ use crate::repo::{self, CredentialStatus, JobStatus, RemotePreference, Visibilit
 
 /// Ids loaded per query while taking a snapshot.
 pub const SNAPSHOT_PAGE: i64 = 500;
+/// Learners read per range while taking a snapshot (four range scans each).
+pub const LEARNER_RANGE: i64 = 5_000;
 /// Largest `IN (...)` list sent in one statement (SQLite's bound-parameter limit is
 /// 32766; PostgreSQL binds one array).
 const MAX_IDS_PER_QUERY: usize = 10_000;
@@ -166,11 +168,40 @@ pub async fn learner_docs(
     let learners = repo::learners::get_many(conn, ids).await?;
     let credentials = repo::credentials::of_learners(conn, ids).await?;
     let cred_ids: Vec<i64> = credentials.iter().map(|c| c.id).collect();
-    let mut cred_skills: HashMap<i64, Vec<(i64, i32)>> = HashMap::new();
+    let mut skills = Vec::new();
     for chunk in cred_ids.chunks(MAX_IDS_PER_QUERY) {
-        for (cred, skill, lvl) in repo::credentials::skills_of(conn, chunk).await? {
-            cred_skills.entry(cred).or_default().push((skill, lvl));
-        }
+        skills.extend(repo::credentials::skills_of(conn, chunk).await?);
+    }
+    let asserted = repo::learners::asserted_skills_of(conn, ids).await?;
+    Ok(assemble(learners, credentials, skills, asserted, now))
+}
+
+/// The documents of every learner with an id in `lo..=hi`, in id order: as
+/// [`learner_docs`], with range scans (for snapshots; four queries per range).
+pub async fn learner_docs_in_range(
+    conn: &mut DbConn<'_>,
+    lo: i64,
+    hi: i64,
+    now: NaiveDateTime,
+) -> DbResult<Vec<LearnerDoc>> {
+    let learners = repo::learners::in_range(conn, lo, hi).await?;
+    let credentials = repo::credentials::of_learner_range(conn, lo, hi).await?;
+    let skills = repo::credentials::skills_of_learner_range(conn, lo, hi).await?;
+    let asserted = repo::learners::asserted_skills_in_range(conn, lo, hi).await?;
+    Ok(assemble(learners, credentials, skills, asserted, now))
+}
+
+/// Groups rows by learner into documents (see [`learner_doc`]).
+fn assemble(
+    learners: Vec<Learner>,
+    credentials: Vec<Credential>,
+    skills: Vec<(i64, i64, i32)>,
+    asserted: Vec<AssertedSkill>,
+    now: NaiveDateTime,
+) -> Vec<LearnerDoc> {
+    let mut cred_skills: HashMap<i64, Vec<(i64, i32)>> = HashMap::new();
+    for (cred, skill, lvl) in skills {
+        cred_skills.entry(cred).or_default().push((skill, lvl));
     }
     let mut creds_of: HashMap<i64, Vec<CredentialWithSkills>> = HashMap::new();
     for c in credentials {
@@ -178,17 +209,17 @@ pub async fn learner_docs(
         creds_of.entry(c.learner_id).or_default().push((c, skills));
     }
     let mut asserted_of: HashMap<i64, Vec<AssertedSkill>> = HashMap::new();
-    for a in repo::learners::asserted_skills_of(conn, ids).await? {
+    for a in asserted {
         asserted_of.entry(a.learner_id).or_default().push(a);
     }
-    Ok(learners
+    learners
         .into_iter()
         .map(|l| {
             let creds = creds_of.remove(&l.id).unwrap_or_default();
             let asserted = asserted_of.remove(&l.id).unwrap_or_default();
             learner_doc(l, &creds, &asserted, now)
         })
-        .collect())
+        .collect()
 }
 
 /// The documents of the jobs with these ids that exist, in id order (`open` = OPEN).
@@ -273,11 +304,13 @@ pub async fn snapshot(db: &Db) -> DbResult<Snapshot<Vec<Document>>> {
     let mut docs = Vec::new();
     let mut after = i64::MIN;
     loop {
-        let ids = repo::learners::ids_after(conn, after, SNAPSHOT_PAGE).await?;
-        let Some(&last) = ids.last() else { break };
+        let ids = repo::learners::ids_after(conn, after, LEARNER_RANGE).await?;
+        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
+            break;
+        };
         after = last;
         docs.extend(
-            learner_docs(conn, &ids, now)
+            learner_docs_in_range(conn, first, last, now)
                 .await?
                 .into_iter()
                 .map(Document::Learner),

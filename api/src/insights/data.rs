@@ -14,7 +14,7 @@ use search_index::segments::{SegmentCourse, SegmentLearner, SegmentOccupation};
 use search_index::{Evidence, Requirement};
 
 use crate::db::{Db, DbConn, DbResult};
-use crate::indexer::docs::{SNAPSHOT_PAGE, learner_docs};
+use crate::indexer::docs::{LEARNER_RANGE, SNAPSHOT_PAGE, learner_docs_in_range};
 use crate::repo::{self, JobStatus};
 
 /// A job as demand sees it.
@@ -104,10 +104,13 @@ pub async fn load(db: &Db) -> DbResult<InsightsData> {
     };
     let mut after = i64::MIN;
     loop {
-        let ids = repo::learners::ids_after(conn, after, SNAPSHOT_PAGE).await?;
-        let Some(&last) = ids.last() else { break };
+        let ids = repo::learners::ids_after(conn, after, LEARNER_RANGE).await?;
+        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
+            break;
+        };
         after = last;
-        data.learners.extend(learner_page(conn, &ids, now).await?);
+        data.learners
+            .extend(learner_range(conn, first, last, now).await?);
     }
     let mut after = i64::MIN;
     loop {
@@ -150,17 +153,18 @@ pub async fn load(db: &Db) -> DbResult<InsightsData> {
     Ok(data)
 }
 
-async fn learner_page(
+async fn learner_range(
     conn: &mut DbConn<'_>,
-    ids: &[i64],
+    lo: i64,
+    hi: i64,
     now: NaiveDateTime,
 ) -> DbResult<Vec<InsightLearner>> {
-    let docs = learner_docs(conn, ids, now).await?;
+    let docs = learner_docs_in_range(conn, lo, hi, now).await?;
     let mut aspirations: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (l, o) in repo::learners::aspirations_of(conn, ids).await? {
+    for (l, o) in repo::learners::aspirations_in_range(conn, lo, hi).await? {
         aspirations.entry(l).or_default().push(o);
     }
-    let opted: BTreeSet<i64> = repo::learners::opted_in(conn, ids)
+    let opted: BTreeSet<i64> = repo::learners::opted_in_range(conn, lo, hi)
         .await?
         .into_iter()
         .collect();

@@ -225,10 +225,10 @@ pub async fn set_contact_opt_in(
     get(conn, learner_id).await
 }
 
-/// Consenting learners among these ids (ascending).
-pub async fn opted_in(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<i64>> {
+/// Consenting learners with ids in `lo..=hi` (ascending).
+pub async fn opted_in_range(conn: &mut DbConn<'_>, lo: i64, hi: i64) -> DbResult<Vec<i64>> {
     Ok(with_conn!(conn, |c| learners::table
-        .filter(learners::id.eq_any(ids))
+        .filter(learners::id.between(lo, hi))
         .filter(learners::contact_opt_in.eq(true))
         .order(learners::id.asc())
         .select(learners::id)
@@ -319,6 +319,67 @@ pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Learne
         .load(c)
         .await)?;
     rows.into_iter().map(to_model).collect()
+}
+
+/// The learners with ids in `lo..=hi`, in id order (bulk reads: a range scan instead of
+/// a long `IN` list).
+pub async fn in_range(conn: &mut DbConn<'_>, lo: i64, hi: i64) -> DbResult<Vec<Learner>> {
+    let rows: Vec<Row> = with_conn!(conn, |c| learners::table
+        .filter(learners::id.between(lo, hi))
+        .order(learners::id.asc())
+        .select(Row::as_select())
+        .load(c)
+        .await)?;
+    rows.into_iter().map(to_model).collect()
+}
+
+/// Self-asserted skills of the learners with ids in `lo..=hi`, by learner then skill.
+pub async fn asserted_skills_in_range(
+    conn: &mut DbConn<'_>,
+    lo: i64,
+    hi: i64,
+) -> DbResult<Vec<AssertedSkill>> {
+    let rows: Vec<(i64, i64, i32)> = with_conn!(conn, |c| learner_skills::table
+        .filter(learner_skills::learner_id.between(lo, hi))
+        .order((
+            learner_skills::learner_id.asc(),
+            learner_skills::skill_id.asc()
+        ))
+        .select((
+            learner_skills::learner_id,
+            learner_skills::skill_id,
+            learner_skills::level
+        ))
+        .load(c)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(learner_id, skill_id, level)| AssertedSkill {
+            learner_id,
+            skill_id,
+            level,
+        })
+        .collect())
+}
+
+/// Aspirations of the learners with ids in `lo..=hi` as (learner id, occupation id).
+pub async fn aspirations_in_range(
+    conn: &mut DbConn<'_>,
+    lo: i64,
+    hi: i64,
+) -> DbResult<Vec<(i64, i64)>> {
+    Ok(with_conn!(conn, |c| learner_aspirations::table
+        .filter(learner_aspirations::learner_id.between(lo, hi))
+        .order((
+            learner_aspirations::learner_id.asc(),
+            learner_aspirations::occupation_id.asc()
+        ))
+        .select((
+            learner_aspirations::learner_id,
+            learner_aspirations::occupation_id
+        ))
+        .load(c)
+        .await)?)
 }
 
 /// The learner profile of a user, if any.
