@@ -219,6 +219,9 @@ pub async fn run(
         .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
         .env_remove("DATABASE_URL")
         .env("TALENT_JWT_SECRET", &secret)
+        // The insights worker's first segmentation of every learner waits for its first
+        // use instead of running at start-up (candidate search never uses it).
+        .env("TALENT_INSIGHTS_EAGER", "0")
         .env("RUST_LOG", "warn")
         .env("TALENT_LOG_FORMAT", "json")
         .stdout(Stdio::null())
