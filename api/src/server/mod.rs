@@ -33,9 +33,19 @@ pub fn router(state: AppState, rest: Deferred) -> Router {
 
 /// Serves `router` on `listener` until SIGINT or SIGTERM, then drains in-flight
 /// requests and returns.
+///
+/// Connections get TCP_NODELAY: a response larger than one segment otherwise waits for
+/// the client's delayed ACK (Nagle), which measured ~28 ms per candidate search over
+/// loopback against ~2 ms in process.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
     let addr: Option<SocketAddr> = listener.local_addr().ok();
     tracing::info!(?addr, "listening");
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
