@@ -103,10 +103,22 @@ async fn refused_mutations_have_no_effect() {
         assert_eq!(resp.status(), 400);
         assert_eq!(job_count(&app).await, 1, "a refused batch ran mutations");
 
-        // An oversized body: 413, and the mutation inside did not run.
+        // An oversized body: 413, and the mutation inside did not run. Sent on a client of
+        // its own: the server closes that connection without reading the rest of the body,
+        // and a pooled keep-alive connection closed that way would fail the next request.
         let mut big = create_job_op(&app, "oversized");
         big["variables"]["pad"] = json!("x".repeat(1024 * 1024 + 1));
-        let resp = send(big).await;
+        let resp = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client")
+            .post(&app.graphql_url)
+            .bearer_auth(&recruiter)
+            .header("content-type", "application/json")
+            .body(big.to_string())
+            .send()
+            .await
+            .expect("request");
         assert_eq!(resp.status(), 413);
         assert_eq!(
             job_count(&app).await,
