@@ -9,7 +9,8 @@
 //! Data: 3 areas > 60 families > 540 skills; 20 occupations, each with 12 core skills
 //! (held by ~80% of its practitioners) and 30 secondary ones, plus a global popularity
 //! skew (a handful of skills everybody lists); 8-15 skills per learner, levels and
-//! evidence kinds skewed as in real portfolios.
+//! evidence kinds skewed as in real portfolios. The taxonomy, occupations and learners'
+//! evidence come from `benches/common` (shared with the segments bench).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -19,17 +20,19 @@ use criterion::Criterion;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use search_index::{
-    CandidateQuery, Document, Engine, EngineOptions, Evidence, EvidenceKind, JobDoc, JobQuery,
-    LearnerDoc, MicrocredentialDoc, RemotePreference, Requirement, SkillDef, Snapshot, Taxonomy,
-    Visibility,
+    CandidateQuery, Document, Engine, EngineOptions, Evidence, JobDoc, JobQuery, LearnerDoc,
+    MicrocredentialDoc, RemotePreference, Requirement, Snapshot, Taxonomy, Visibility,
 };
 
-const AREAS: i64 = 3;
-const FAMILIES: i64 = 60;
-const LEAVES_PER_FAMILY: i64 = 9;
-const OCCUPATIONS: usize = 20;
-const CORE: usize = 12;
-const SECONDARY: usize = 30;
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{CORE, OCCUPATIONS, Occupation, SECONDARY, Shape, occupation_cdf, zipf};
+
+const SHAPE: Shape = Shape {
+    families: 60,
+    leaves_per_family: 9,
+};
 const CITIES: [&str; 8] = [
     "Toronto",
     "Montreal",
@@ -41,128 +44,8 @@ const CITIES: [&str; 8] = [
     "Quebec",
 ];
 
-fn taxonomy() -> Taxonomy {
-    let mut defs = Vec::new();
-    let def = |id: i64, parent: Option<i64>| SkillDef {
-        id,
-        slug: format!("skill-{id}"),
-        name: format!("Skill {id}"),
-        category: "bench".into(),
-        parent,
-        aliases: vec![],
-        ambiguous: false,
-    };
-    for a in 0..AREAS {
-        defs.push(def(a + 1, None));
-    }
-    for f in 0..FAMILIES {
-        defs.push(def(100 + f, Some(f % AREAS + 1)));
-    }
-    for f in 0..FAMILIES {
-        for l in 0..LEAVES_PER_FAMILY {
-            defs.push(def(1000 + f * LEAVES_PER_FAMILY + l, Some(100 + f)));
-        }
-    }
-    Taxonomy::new(defs).expect("valid synthetic taxonomy")
-}
-
-fn leaf_count() -> i64 {
-    FAMILIES * LEAVES_PER_FAMILY
-}
-
-struct Occupation {
-    core: Vec<i64>,
-    secondary: Vec<i64>,
-}
-
-fn occupations(rng: &mut ChaCha8Rng) -> Vec<Occupation> {
-    (0..OCCUPATIONS)
-        .map(|o| {
-            // core skills from 3 families of this occupation, secondary anywhere near
-            let fams: Vec<i64> = (0..3)
-                .map(|i| ((o * 3 + i) as i64 * 7) % FAMILIES)
-                .collect();
-            let mut core = Vec::new();
-            while core.len() < CORE {
-                let f = fams[rng.random_range(0..fams.len())];
-                let s = 1000 + f * LEAVES_PER_FAMILY + rng.random_range(0..LEAVES_PER_FAMILY);
-                if !core.contains(&s) {
-                    core.push(s);
-                }
-            }
-            let mut secondary = Vec::new();
-            while secondary.len() < SECONDARY {
-                let s = 1000 + rng.random_range(0..leaf_count());
-                if !core.contains(&s) && !secondary.contains(&s) {
-                    secondary.push(s);
-                }
-            }
-            Occupation { core, secondary }
-        })
-        .collect()
-}
-
-/// Zipf-like pick over `n` items: item i with weight 1/(i+1).
-fn zipf(rng: &mut ChaCha8Rng, n: usize) -> usize {
-    let h: f64 = (1..=n).map(|i| 1.0 / i as f64).sum();
-    let mut x = rng.random::<f64>() * h;
-    for i in 0..n {
-        x -= 1.0 / (i + 1) as f64;
-        if x <= 0.0 {
-            return i;
-        }
-    }
-    n - 1
-}
-
-fn kind(rng: &mut ChaCha8Rng) -> EvidenceKind {
-    match rng.random_range(0..10) {
-        0..4 => EvidenceKind::VerifiedCredential,
-        4..7 => EvidenceKind::UnverifiedCredential,
-        _ => EvidenceKind::SelfAsserted,
-    }
-}
-
 fn learner(id: i64, occ: &[Occupation], occ_cum: &[f64], rng: &mut ChaCha8Rng) -> LearnerDoc {
-    let x = rng.random::<f64>();
-    let o = occ_cum
-        .iter()
-        .position(|&c| x <= c)
-        .unwrap_or(OCCUPATIONS - 1);
-    let occupation = &occ[o];
-    let n = rng.random_range(8..=15);
-    let mut skills: Vec<i64> = Vec::with_capacity(n);
-    for &s in &occupation.core {
-        if skills.len() < n && rng.random::<f64>() < 0.8 {
-            skills.push(s);
-        }
-    }
-    let mut guard = 0;
-    while skills.len() < n && guard < 100 {
-        guard += 1;
-        let s = match rng.random_range(0..3) {
-            0 => 1000 + (zipf(rng, 40) as i64 * 13) % leaf_count(), // global skew
-            1 => occupation.secondary[rng.random_range(0..SECONDARY)],
-            _ => 1000 + rng.random_range(0..leaf_count()),
-        };
-        if !skills.contains(&s) {
-            skills.push(s);
-        }
-    }
-    let evidence = skills
-        .iter()
-        .map(|&skill| {
-            let k = kind(rng);
-            Evidence {
-                skill,
-                level: (rng.random_range(1..=5u8) + rng.random_range(1..=5u8)).div_ceil(2),
-                kind: k,
-                expired: rng.random::<f64>() < 0.05,
-                credential_id: (k != EvidenceKind::SelfAsserted)
-                    .then(|| rng.random_range(1..10_000_000)),
-            }
-        })
-        .collect();
+    let (o, evidence) = SHAPE.learner_evidence(occ, occ_cum, rng);
     LearnerDoc {
         id,
         visibility: match rng.random_range(0..10) {
@@ -179,8 +62,8 @@ fn learner(id: i64, occ: &[Occupation], occ_cum: &[f64], rng: &mut ChaCha8Rng) -
         headline: format!("occupation {o} practitioner"),
         bio: format!(
             "experienced in skill {} and skill {}",
-            skills[0],
-            skills[skills.len() - 1]
+            evidence[0].skill,
+            evidence[evidence.len() - 1].skill
         ),
         credential_titles: vec![],
         evidence,
@@ -267,22 +150,10 @@ fn latency(
     p99
 }
 
-fn occupation_cdf() -> Vec<f64> {
-    let weights: Vec<f64> = (0..OCCUPATIONS).map(|i| 1.0 / (i as f64 + 2.0)).collect();
-    let sum: f64 = weights.iter().sum();
-    weights
-        .iter()
-        .scan(0.0, |acc, w| {
-            *acc += w / sum;
-            Some(*acc)
-        })
-        .collect()
-}
-
 /// Builds the index in this process, then measures searches in a fresh child process (so
 /// that its resident memory is the searcher's, not the builder's).
 fn main() {
-    let tax = Arc::new(taxonomy());
+    let tax = Arc::new(SHAPE.taxonomy());
     if let Some(dir) = std::env::var_os("SI_BENCH_INDEX") {
         searcher(std::path::Path::new(&dir), tax);
         return;
@@ -291,7 +162,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let occ = occupations(&mut ChaCha8Rng::seed_from_u64(42));
+    let occ = SHAPE.occupations(&mut ChaCha8Rng::seed_from_u64(42));
     let occ_cum = occupation_cdf();
     let dir = tempfile::tempdir().expect("tempdir");
     let cpu0 = cpu_seconds();
@@ -368,7 +239,7 @@ fn searcher(dir: &std::path::Path, tax: Arc<Taxonomy>) {
             .join(" ")
     );
     let mut rng = ChaCha8Rng::seed_from_u64(99);
-    let occ = occupations(&mut ChaCha8Rng::seed_from_u64(42));
+    let occ = SHAPE.occupations(&mut ChaCha8Rng::seed_from_u64(42));
     let queries: Vec<CandidateQuery> = jobs(&occ, &mut rng, 200)
         .into_iter()
         .map(CandidateQuery::new)
@@ -461,7 +332,7 @@ fn searcher(dir: &std::path::Path, tax: Arc<Taxonomy>) {
             skills: (0..rng.random_range(1..4))
                 .map(|_| {
                     (
-                        1000 + rng.random_range(0..leaf_count()),
+                        1000 + rng.random_range(0..SHAPE.leaf_count()),
                         rng.random_range(1..=5u8),
                     )
                 })

@@ -8,12 +8,12 @@
 //! peak resident memory. Then criterion times fit + summarize on 50k learners. With
 //! `BENCH_K=auto` the 1M run uses the default `KChoice::Auto { min: 4, max: 16 }`.
 //!
-//! Data, in the style of `benches/engine.rs`: 3 areas > 80 families > 800 skills (883 in
-//! all); 20 occupations with 12 core skills from 3 families (held by ~80% of their
-//! practitioners) and 30 secondary ones, 8 requirements each (6 core, 2 secondary); a
-//! global popularity skew; 8-15 skills per learner with skewed levels and kinds; 1-2
-//! aspirations (the learner's own occupation for 70%); 30% opted in; 2,000 courses
-//! teaching 1-3 skills (90% in CAD, 10% in USD).
+//! Data, from the generator shared with `benches/engine.rs` (`benches/common`): 3 areas >
+//! 80 families > 800 skills (883 in all); 20 occupations with 12 core skills from 3
+//! families (held by ~80% of their practitioners) and 30 secondary ones, 8 requirements
+//! each (6 core, 2 secondary); a global popularity skew; 8-15 skills per learner with
+//! skewed levels and kinds; 1-2 aspirations (the learner's own occupation for 70%); 30%
+//! opted in; 2,000 courses teaching 1-3 skills (90% in CAD, 10% in USD).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -25,71 +25,19 @@ use search_index::segments::{
     FitOptions, KChoice, SegmentCourse, SegmentLearner, SegmentOccupation, SummaryOptions, fit,
     summarize,
 };
-use search_index::{Evidence, EvidenceKind, Requirement, SkillDef, Taxonomy};
+use search_index::{Requirement, Taxonomy};
 
-const AREAS: i64 = 3;
-const FAMILIES: i64 = 80;
-const LEAVES_PER_FAMILY: i64 = 10;
-const OCCUPATIONS: usize = 20;
-const CORE: usize = 12;
-const SECONDARY: usize = 30;
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{OCCUPATIONS, Occupation, Shape, occupation_cdf};
+
+const SHAPE: Shape = Shape {
+    families: 80,
+    leaves_per_family: 10,
+};
 const COURSES: i64 = 2_000;
 const K: usize = 12;
-
-fn taxonomy() -> Taxonomy {
-    let def = |id: i64, parent: Option<i64>| SkillDef {
-        id,
-        slug: format!("skill-{id}"),
-        name: format!("Skill {id}"),
-        category: "bench".into(),
-        parent,
-        aliases: vec![],
-        ambiguous: false,
-    };
-    let mut defs: Vec<SkillDef> = (0..AREAS).map(|a| def(a + 1, None)).collect();
-    defs.extend((0..FAMILIES).map(|f| def(100 + f, Some(f % AREAS + 1))));
-    for f in 0..FAMILIES {
-        for l in 0..LEAVES_PER_FAMILY {
-            defs.push(def(1000 + f * LEAVES_PER_FAMILY + l, Some(100 + f)));
-        }
-    }
-    Taxonomy::new(defs).expect("valid synthetic taxonomy")
-}
-
-fn leaf_count() -> i64 {
-    FAMILIES * LEAVES_PER_FAMILY
-}
-
-struct Occupation {
-    core: Vec<i64>,
-    secondary: Vec<i64>,
-}
-
-fn occupations(rng: &mut ChaCha8Rng) -> Vec<Occupation> {
-    (0..OCCUPATIONS)
-        .map(|o| {
-            let fams: Vec<i64> = (0..3)
-                .map(|i| ((o * 3 + i) as i64 * 7) % FAMILIES)
-                .collect();
-            let mut core = Vec::new();
-            while core.len() < CORE {
-                let f = fams[rng.random_range(0..fams.len())];
-                let s = 1000 + f * LEAVES_PER_FAMILY + rng.random_range(0..LEAVES_PER_FAMILY);
-                if !core.contains(&s) {
-                    core.push(s);
-                }
-            }
-            let mut secondary = Vec::new();
-            while secondary.len() < SECONDARY {
-                let s = 1000 + rng.random_range(0..leaf_count());
-                if !core.contains(&s) && !secondary.contains(&s) {
-                    secondary.push(s);
-                }
-            }
-            Occupation { core, secondary }
-        })
-        .collect()
-}
 
 fn segment_occupations(occ: &[Occupation], rng: &mut ChaCha8Rng) -> Vec<SegmentOccupation> {
     occ.iter()
@@ -112,79 +60,8 @@ fn segment_occupations(occ: &[Occupation], rng: &mut ChaCha8Rng) -> Vec<SegmentO
         .collect()
 }
 
-/// Zipf-like pick over `n` items: item i with weight 1/(i+1).
-fn zipf(rng: &mut ChaCha8Rng, n: usize) -> usize {
-    let h: f64 = (1..=n).map(|i| 1.0 / i as f64).sum();
-    let mut x = rng.random::<f64>() * h;
-    for i in 0..n {
-        x -= 1.0 / (i + 1) as f64;
-        if x <= 0.0 {
-            return i;
-        }
-    }
-    n - 1
-}
-
-fn kind(rng: &mut ChaCha8Rng) -> EvidenceKind {
-    match rng.random_range(0..10) {
-        0..4 => EvidenceKind::VerifiedCredential,
-        4..7 => EvidenceKind::UnverifiedCredential,
-        _ => EvidenceKind::SelfAsserted,
-    }
-}
-
-fn occupation_cdf() -> Vec<f64> {
-    let weights: Vec<f64> = (0..OCCUPATIONS).map(|i| 1.0 / (i as f64 + 2.0)).collect();
-    let sum: f64 = weights.iter().sum();
-    weights
-        .iter()
-        .scan(0.0, |acc, w| {
-            *acc += w / sum;
-            Some(*acc)
-        })
-        .collect()
-}
-
 fn learner(id: i64, occ: &[Occupation], occ_cum: &[f64], rng: &mut ChaCha8Rng) -> SegmentLearner {
-    let x = rng.random::<f64>();
-    let o = occ_cum
-        .iter()
-        .position(|&c| x <= c)
-        .unwrap_or(OCCUPATIONS - 1);
-    let occupation = &occ[o];
-    let n = rng.random_range(8..=15);
-    let mut skills: Vec<i64> = Vec::with_capacity(n);
-    for &s in &occupation.core {
-        if skills.len() < n && rng.random::<f64>() < 0.8 {
-            skills.push(s);
-        }
-    }
-    let mut guard = 0;
-    while skills.len() < n && guard < 100 {
-        guard += 1;
-        let s = match rng.random_range(0..3) {
-            0 => 1000 + (zipf(rng, 40) as i64 * 13) % leaf_count(),
-            1 => occupation.secondary[rng.random_range(0..SECONDARY)],
-            _ => 1000 + rng.random_range(0..leaf_count()),
-        };
-        if !skills.contains(&s) {
-            skills.push(s);
-        }
-    }
-    let evidence = skills
-        .iter()
-        .map(|&skill| {
-            let k = kind(rng);
-            Evidence {
-                skill,
-                level: (rng.random_range(1..=5u8) + rng.random_range(1..=5u8)).div_ceil(2),
-                kind: k,
-                expired: rng.random::<f64>() < 0.05,
-                credential_id: (k != EvidenceKind::SelfAsserted)
-                    .then(|| rng.random_range(1..10_000_000)),
-            }
-        })
-        .collect();
+    let (o, evidence) = SHAPE.learner_evidence(occ, occ_cum, rng);
     let mut aspirations = Vec::new();
     if rng.random::<f64>() < 0.7 {
         aspirations.push(o as i64 + 1);
@@ -211,7 +88,7 @@ fn courses(rng: &mut ChaCha8Rng) -> Vec<SegmentCourse> {
             teaches: (0..rng.random_range(1..=3))
                 .map(|_| {
                     (
-                        1000 + rng.random_range(0..leaf_count()),
+                        1000 + rng.random_range(0..SHAPE.leaf_count()),
                         rng.random_range(2..=5u8),
                     )
                 })
@@ -232,7 +109,7 @@ struct Data {
 
 fn data(n: i64) -> Data {
     let mut rng = ChaCha8Rng::seed_from_u64(42);
-    let occ = occupations(&mut rng);
+    let occ = SHAPE.occupations(&mut rng);
     let occupations = segment_occupations(&occ, &mut rng);
     let courses = courses(&mut rng);
     let cdf = occupation_cdf();
@@ -241,7 +118,7 @@ fn data(n: i64) -> Data {
         .map(|id| learner(id, &occ, &cdf, &mut rng))
         .collect();
     Data {
-        tax: taxonomy(),
+        tax: SHAPE.taxonomy(),
         learners,
         occupations,
         courses,
