@@ -25,7 +25,7 @@ pub use search::{
     CandidateFilters, CandidateHit, CandidateQuery, Cursor, JobFilters, JobHit, JobQuery,
     MAX_LIMIT, Page,
 };
-pub use sync::{Engine, EngineOptions, OpenReport, Snapshot};
+pub use sync::{Engine, EngineOptions, OpenReport, Snapshot, SnapshotItem};
 
 #[cfg(test)]
 mod tests;

@@ -71,6 +71,27 @@ pub struct Snapshot<I> {
     pub docs: I,
 }
 
+/// An item of a [`Snapshot`]: a [`Document`], or a `Result` of one when the source can
+/// fail while it is being read (a snapshot streamed from a database). An `Err` item
+/// stops the build before anything is committed or swapped in, and is returned as
+/// [`EngineError::Source`].
+pub trait SnapshotItem {
+    /// The document, or why the source failed.
+    fn into_document(self) -> Result<Document, SourceError>;
+}
+
+impl SnapshotItem for Document {
+    fn into_document(self) -> Result<Document, SourceError> {
+        Ok(self)
+    }
+}
+
+impl SnapshotItem for Result<Document, SourceError> {
+    fn into_document(self) -> Result<Document, SourceError> {
+        self
+    }
+}
+
 /// What [`Engine::open`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenReport {
@@ -244,14 +265,19 @@ fn commit_with(writer: &mut IndexWriter, seq: u64) -> Result<(), EngineError> {
 }
 
 /// Indexes every document into a fresh handle and builds the in-memory state.
-fn build<I: IntoIterator<Item = Document>>(
+fn build<I>(
     handle: &mut Handle,
     tax: &Taxonomy,
     snapshot: Snapshot<I>,
-) -> Result<State, EngineError> {
+) -> Result<State, EngineError>
+where
+    I: IntoIterator,
+    I::Item: SnapshotItem,
+{
     let mut state = State::new(tax);
     // The index is fresh: a delete is only needed for a key already loaded.
-    for doc in snapshot.docs {
+    for item in snapshot.docs {
+        let doc = item.into_document().map_err(EngineError::Source)?;
         validate_doc(&doc)?;
         let (prefix, id) = schema::key_prefix(&doc);
         let present = match &doc {
@@ -321,6 +347,21 @@ fn load(handle: &Handle, tax: &Taxonomy) -> Result<(State, u64), EngineError> {
     Ok((state, payload.applied_seq))
 }
 
+/// Creates `root` if needed and takes its engine lock (one engine per directory).
+fn lock_root(root: &Path) -> Result<DirectoryLock, EngineError> {
+    std::fs::create_dir_all(root)?;
+    let dir = MmapDirectory::open(root)
+        .map_err(|e| EngineError::Io(std::io::Error::other(e.to_string())))?;
+    dir.acquire_lock(&Lock {
+        filepath: PathBuf::from("engine.lock"),
+        is_blocking: false,
+    })
+    .map_err(|e| match e {
+        LockError::LockBusy => EngineError::Locked(root.display().to_string()),
+        LockError::IoError(io) => EngineError::Io(std::io::Error::other(io.to_string())),
+    })
+}
+
 fn generation_number(name: &str) -> Option<u64> {
     name.strip_prefix("gen-")?.parse().ok()
 }
@@ -356,17 +397,21 @@ impl Engine {
             options,
             Snapshot {
                 applied_seq: 0,
-                docs: Vec::new(),
+                docs: Vec::<Document>::new(),
             },
         )
     }
 
     /// An in-memory engine built from a snapshot.
-    pub fn in_memory_from<I: IntoIterator<Item = Document>>(
+    pub fn in_memory_from<I>(
         tax: Arc<Taxonomy>,
         options: EngineOptions,
         snapshot: Snapshot<I>,
-    ) -> Result<Engine, EngineError> {
+    ) -> Result<Engine, EngineError>
+    where
+        I: IntoIterator,
+        I::Item: SnapshotItem,
+    {
         check_taxonomy(&tax)?;
         let mut handle = new_handle(
             Index::create_in_ram(schema::build_schema().0),
@@ -397,21 +442,11 @@ impl Engine {
     ) -> Result<(Engine, OpenReport), EngineError>
     where
         F: FnOnce() -> Result<Snapshot<I>, SourceError>,
-        I: IntoIterator<Item = Document>,
+        I: IntoIterator,
+        I::Item: SnapshotItem,
     {
         check_taxonomy(&tax)?;
-        std::fs::create_dir_all(root)?;
-        let dir = MmapDirectory::open(root)
-            .map_err(|e| EngineError::Io(std::io::Error::other(e.to_string())))?;
-        let lock = dir
-            .acquire_lock(&Lock {
-                filepath: PathBuf::from("engine.lock"),
-                is_blocking: false,
-            })
-            .map_err(|e| match e {
-                LockError::LockBusy => EngineError::Locked(root.display().to_string()),
-                LockError::IoError(io) => EngineError::Io(std::io::Error::other(io.to_string())),
-            })?;
+        let lock = lock_root(root)?;
         let current = match std::fs::read_to_string(root.join("CURRENT")) {
             Ok(s) => Some(s.trim().to_string()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -465,12 +500,46 @@ impl Engine {
         ))
     }
 
+    /// Builds a fresh generation under `root` from `snapshot` and swaps it in, without
+    /// reading the current one (what `open` would do first): for an explicit reindex.
+    /// Locks `root` as [`Engine::open`] does ([`EngineError::Locked`] when another engine
+    /// holds it); on error the current generation stays live.
+    pub fn rebuild_at<I>(
+        root: &Path,
+        tax: Arc<Taxonomy>,
+        options: EngineOptions,
+        snapshot: Snapshot<I>,
+    ) -> Result<(Engine, OpenReport), EngineError>
+    where
+        I: IntoIterator,
+        I::Item: SnapshotItem,
+    {
+        check_taxonomy(&tax)?;
+        let lock = lock_root(root)?;
+        let (handle, generation, state) = build_generation(root, &tax, &options, snapshot)?;
+        remove_other_generations(root, &generation);
+        let seq = handle_seq(&handle)?;
+        let location = Location::Dir {
+            root: root.to_path_buf(),
+            generation,
+            _lock: lock,
+        };
+        Ok((
+            Engine::from_parts(tax, handle, location, state, seq, options),
+            OpenReport {
+                applied_seq: seq,
+                rebuilt: Some("rebuild requested".to_string()),
+            },
+        ))
+    }
+
     /// Rebuilds from a snapshot into a fresh index and swaps it in (atomically on disk);
     /// staged, uncommitted changes are dropped. On error the current index stays live.
-    pub fn rebuild<I: IntoIterator<Item = Document>>(
-        &mut self,
-        snapshot: Snapshot<I>,
-    ) -> Result<(), EngineError> {
+    pub fn rebuild<I>(&mut self, snapshot: Snapshot<I>) -> Result<(), EngineError>
+    where
+        I: IntoIterator,
+        I::Item: SnapshotItem,
+    {
         match &mut self.location {
             Location::Ram => {
                 let mut handle = new_handle(
@@ -626,12 +695,16 @@ fn handle_seq(handle: &Handle) -> Result<u64, EngineError> {
         .map_or(0, |p| p.applied_seq))
 }
 
-fn build_generation<I: IntoIterator<Item = Document>>(
+fn build_generation<I>(
     root: &Path,
     tax: &Taxonomy,
     options: &EngineOptions,
     snapshot: Snapshot<I>,
-) -> Result<(Handle, String, State), EngineError> {
+) -> Result<(Handle, String, State), EngineError>
+where
+    I: IntoIterator,
+    I::Item: SnapshotItem,
+{
     let next = std::fs::read_dir(root)?
         .filter_map(|e| e.ok())
         .filter_map(|e| generation_number(&e.file_name().to_string_lossy()))
@@ -643,7 +716,16 @@ fn build_generation<I: IntoIterator<Item = Document>>(
     std::fs::create_dir_all(&path)?;
     let index = Index::create_in_dir(&path, schema::build_schema().0)?;
     let mut handle = new_handle(index, options, &path)?;
-    let state = build(&mut handle, tax, snapshot)?;
+    let state = match build(&mut handle, tax, snapshot) {
+        Ok(state) => state,
+        Err(e) => {
+            // Never swapped in: remove the partial generation now (best effort; a
+            // leftover is removed by the next open or rebuild anyway).
+            drop(handle);
+            let _ = std::fs::remove_dir_all(&path);
+            return Err(e);
+        }
+    };
     // Swap: write CURRENT.tmp, sync it, rename over CURRENT (atomic on POSIX).
     let tmp = root.join("CURRENT.tmp");
     {

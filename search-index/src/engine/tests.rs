@@ -786,6 +786,88 @@ fn rebuild_in_place_swaps_and_drops_staged_changes() {
 }
 
 #[test]
+fn a_failing_snapshot_item_commits_nothing_and_keeps_the_live_generation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tax = small_tax();
+    let first = vec![Document::Learner(learner(
+        1,
+        Visibility::Public,
+        vec![ev(4, 3)],
+    ))];
+    let (mut e, _) =
+        Engine::open(dir.path(), Arc::clone(&tax), opts(), snapshot(5, first)).expect("open");
+    let failing: Vec<Result<Document, SourceError>> = vec![
+        Ok(Document::Learner(learner(
+            2,
+            Visibility::Public,
+            vec![ev(5, 3)],
+        ))),
+        Err("the database went away".into()),
+        Ok(Document::Learner(learner(
+            3,
+            Visibility::Public,
+            vec![ev(5, 3)],
+        ))),
+    ];
+    let err = e
+        .rebuild(Snapshot {
+            applied_seq: 9,
+            docs: failing,
+        })
+        .expect_err("a source error must fail the rebuild");
+    assert!(matches!(err, EngineError::Source(_)), "{err}");
+    // Still the first generation, in memory and on disk.
+    assert_eq!(e.applied_seq(), 5);
+    assert!(e.learner_evidence(1).expect("read").is_some());
+    assert_eq!(e.learner_evidence(2).expect("read"), None);
+    drop(e);
+    let gens: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|d| d.ok())
+        .map(|d| d.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gen-"))
+        .collect();
+    assert_eq!(gens.len(), 1, "the partial generation is removed: {gens:?}");
+    let (e, report) = Engine::open(dir.path(), tax, opts(), no_rebuild).expect("reopen");
+    assert_eq!((report.applied_seq, report.rebuilt), (5, None));
+    assert!(e.learner_evidence(1).expect("read").is_some());
+}
+
+#[test]
+fn rebuild_at_replaces_the_index_without_reading_it_and_takes_the_lock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tax = small_tax();
+    let first = vec![Document::Learner(learner(
+        1,
+        Visibility::Public,
+        vec![ev(4, 3)],
+    ))];
+    let (e, _) =
+        Engine::open(dir.path(), Arc::clone(&tax), opts(), snapshot(5, first)).expect("open");
+    let second = || Snapshot {
+        applied_seq: 8,
+        docs: vec![Document::Learner(learner(
+            2,
+            Visibility::Public,
+            vec![ev(5, 3)],
+        ))],
+    };
+    let err = Engine::rebuild_at(dir.path(), Arc::clone(&tax), opts(), second())
+        .expect_err("the open engine holds the lock");
+    assert!(matches!(err, EngineError::Locked(_)), "{err}");
+    drop(e);
+    let (e, report) =
+        Engine::rebuild_at(dir.path(), Arc::clone(&tax), opts(), second()).expect("rebuild");
+    assert_eq!(report.applied_seq, 8);
+    assert_eq!(e.learner_evidence(1).expect("read"), None);
+    assert!(e.learner_evidence(2).expect("read").is_some());
+    drop(e);
+    let (e, report) = Engine::open(dir.path(), tax, opts(), no_rebuild).expect("reopen");
+    assert_eq!((report.applied_seq, report.rebuilt), (8, None));
+    assert!(e.learner_evidence(2).expect("read").is_some());
+}
+
+#[test]
 fn snapshot_with_repeated_ids_keeps_the_last_version_once() {
     let tax = small_tax();
     let docs = vec![
