@@ -255,9 +255,14 @@ impl Db {
                     path,
                     manager_config,
                 );
+                // No `SELECT 1` on every checkout (bb8's default): an embedded database
+                // connection cannot go stale, and the ping doubled the statements (and
+                // the blocking-thread hops) of every query. PostgreSQL keeps the check:
+                // its connections can be cut by a server restart.
                 let pool = Pool::builder()
                     .max_size(config.max_size)
                     .connection_timeout(config.connect_timeout)
+                    .test_on_check_out(false)
                     .build(manager)
                     .await
                     .map_err(|e| unavailable(&e))?;
@@ -358,6 +363,33 @@ macro_rules! with_conn {
             $crate::db::DbConn::Sqlite($c) => {
                 let $c: &mut $crate::db::SqliteConn = &mut **$c;
                 $body
+            }
+        }
+    };
+}
+
+/// Loads every row of a bulk query, built by `$query` (an expression without `.load`),
+/// on either backend: `load_rows!(conn, learners::table.filter(learners::id.between(lo,
+/// hi)).select(Row::as_select()))`.
+///
+/// On PostgreSQL this is the async `load`. On SQLite it runs the query with the
+/// *synchronous* diesel `load` on the connection's blocking thread: diesel-async's
+/// SQLite wrapper otherwise copies every field of every row into an owned value
+/// (`sqlite3_value_dup`, one allocation per field) to send the rows across threads, which
+/// a profile showed as most of the cost of reading a million learners. The query is
+/// built inside a `move` closure there, so it may capture only owned (`'static`) values.
+#[macro_export]
+macro_rules! load_rows {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::db::DbConn::Pg(c) => {
+                let c: &mut ::diesel_async::AsyncPgConnection = &mut **c;
+                ::diesel_async::RunQueryDsl::load($query, c).await
+            }
+            $crate::db::DbConn::Sqlite(c) => {
+                let c: &mut $crate::db::SqliteConn = &mut **c;
+                c.spawn_blocking(move |c| ::diesel::RunQueryDsl::load($query, c))
+                    .await
             }
         }
     };

@@ -19,22 +19,26 @@
 //! credential expired are refreshed.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDateTime;
 use search_index::engine::{
     Document, JobDoc, LearnerDoc, MicrocredentialDoc, RemotePreference as EngineRemote, Snapshot,
-    Visibility as EngineVisibility,
+    SourceError, Visibility as EngineVisibility,
 };
 use search_index::{Evidence, EvidenceKind, EvidenceStatus, Requirement};
+
+use tokio::sync::mpsc;
 
 use crate::db::{Db, DbConn, DbResult};
 use crate::repo::credentials::Credential;
 use crate::repo::learners::{AssertedSkill, Learner};
 use crate::repo::{self, CredentialStatus, JobStatus, RemotePreference, Visibility};
 
-/// Ids loaded per query while taking a snapshot.
+/// Jobs and microcredentials read per batch while taking a snapshot.
 pub const SNAPSHOT_PAGE: i64 = 500;
-/// Learners read per range while taking a snapshot (four range scans each).
+/// Learners read per batch while taking a snapshot (four range scans each).
 pub const LEARNER_RANGE: i64 = 5_000;
 /// Largest `IN (...)` list sent in one statement (SQLite's bound-parameter limit is
 /// 32766; PostgreSQL binds one array).
@@ -292,16 +296,122 @@ pub async fn microcredential_docs(
         .collect())
 }
 
-/// Every document, for a rebuild. Reads the outbox head FIRST, then every document
-/// (paging by id); the snapshot's `applied_seq` is that head. A change committed while
-/// the snapshot is read may or may not be in it, but its outbox row is after the head,
-/// so it is replayed; replaying is idempotent because an upsert re-reads current rows.
-pub async fn snapshot(db: &Db) -> DbResult<Snapshot<Vec<Document>>> {
+/// Batches the snapshot reader may be ahead of the build.
+const STREAM_DEPTH: usize = 4;
+
+/// One message from the snapshot reader to the index build.
+enum Batch {
+    Docs(Vec<Document>),
+    Done,
+    Failed(crate::db::DbError),
+}
+
+/// How many documents of each kind a [`DocStream`] has yielded so far.
+#[derive(Debug, Default)]
+pub struct StreamCounts {
+    /// Learner documents.
+    pub learners: AtomicUsize,
+    /// Job documents.
+    pub jobs: AtomicUsize,
+    /// Microcredential documents.
+    pub microcredentials: AtomicUsize,
+}
+
+/// The documents of a snapshot, read from the database while the index consumes them:
+/// a background task reads a batch of learners (then jobs, then microcredentials) ahead
+/// of the build, at most [`STREAM_DEPTH`] batches ahead, so reading and indexing
+/// overlap and the snapshot is never held in memory whole.
+///
+/// A database error, or a reader that stops without saying it finished, is yielded as
+/// an `Err` item, which makes the engine abandon the build before committing anything
+/// ([`search_index::engine::SnapshotItem`]): a partial snapshot is never taken for a
+/// whole one. Must be consumed off the async runtime's worker threads (it blocks
+/// waiting for the next batch); the engine builds on a blocking thread anyway.
+pub struct DocStream {
+    rx: mpsc::Receiver<Batch>,
+    buf: std::vec::IntoIter<Document>,
+    finished: bool,
+    counts: Arc<StreamCounts>,
+}
+
+impl DocStream {
+    /// The running counts (shared: still readable after the stream is consumed).
+    pub fn counts(&self) -> Arc<StreamCounts> {
+        self.counts.clone()
+    }
+}
+
+impl Iterator for DocStream {
+    type Item = Result<Document, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(d) = self.buf.next() {
+                let counter = match &d {
+                    Document::Learner(_) => &self.counts.learners,
+                    Document::Job(_) => &self.counts.jobs,
+                    Document::Microcredential(_) => &self.counts.microcredentials,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                return Some(Ok(d));
+            }
+            if self.finished {
+                return None;
+            }
+            match self.rx.blocking_recv() {
+                Some(Batch::Docs(docs)) => self.buf = docs.into_iter(),
+                Some(Batch::Done) => self.finished = true,
+                Some(Batch::Failed(e)) => {
+                    self.finished = true;
+                    return Some(Err(Box::new(e)));
+                }
+                None => {
+                    self.finished = true;
+                    return Some(Err("the snapshot reader stopped before the end".into()));
+                }
+            }
+        }
+    }
+}
+
+/// Every document, for a rebuild. Reads the outbox head FIRST, then starts reading
+/// every document in the background (paging by id; see [`DocStream`]); the snapshot's
+/// `applied_seq` is that head. A change committed while the snapshot is read may or may
+/// not be in it, but its outbox row is after the head, so it is replayed; replaying is
+/// idempotent because an upsert re-reads current rows.
+pub async fn snapshot(db: &Db) -> DbResult<Snapshot<DocStream>> {
+    let head = {
+        let mut p = db.conn().await?;
+        repo::outbox::head(&mut p.conn()).await?
+    };
+    let (tx, rx) = mpsc::channel(STREAM_DEPTH);
+    let db = db.clone();
+    tokio::spawn(async move {
+        let last = match read_all(&db, &tx).await {
+            Ok(()) => Batch::Done,
+            Err(e) => Batch::Failed(e),
+        };
+        // Fails only when the build stopped listening: nothing left to tell.
+        let _ = tx.send(last).await;
+    });
+    Ok(Snapshot {
+        applied_seq: u64::try_from(head).unwrap_or(0),
+        docs: DocStream {
+            rx,
+            buf: Vec::new().into_iter(),
+            finished: false,
+            counts: Arc::default(),
+        },
+    })
+}
+
+/// Reads every document in id order into `tx`, a batch at a time; stops early (Ok)
+/// when the receiver is gone.
+async fn read_all(db: &Db, tx: &mpsc::Sender<Batch>) -> DbResult<()> {
     let mut p = db.conn().await?;
     let conn = &mut p.conn();
-    let head = repo::outbox::head(conn).await?;
     let now = repo::now();
-    let mut docs = Vec::new();
+    let send = |docs: Vec<Document>| tx.send(Batch::Docs(docs));
     let mut after = i64::MIN;
     loop {
         let ids = repo::learners::ids_after(conn, after, LEARNER_RANGE).await?;
@@ -309,36 +419,41 @@ pub async fn snapshot(db: &Db) -> DbResult<Snapshot<Vec<Document>>> {
             break;
         };
         after = last;
-        docs.extend(
-            learner_docs_in_range(conn, first, last, now)
-                .await?
-                .into_iter()
-                .map(Document::Learner),
-        );
+        let docs = learner_docs_in_range(conn, first, last, now).await?;
+        if send(docs.into_iter().map(Document::Learner).collect())
+            .await
+            .is_err()
+        {
+            return Ok(());
+        }
     }
     let mut after = i64::MIN;
     loop {
         let ids = repo::jobs::ids_after(conn, after, SNAPSHOT_PAGE).await?;
         let Some(&last) = ids.last() else { break };
         after = last;
-        docs.extend(job_docs(conn, &ids).await?.into_iter().map(Document::Job));
+        let docs = job_docs(conn, &ids).await?;
+        if send(docs.into_iter().map(Document::Job).collect())
+            .await
+            .is_err()
+        {
+            return Ok(());
+        }
     }
     let mut after = i64::MIN;
     loop {
         let ids = repo::microcredentials::ids_after(conn, after, SNAPSHOT_PAGE).await?;
         let Some(&last) = ids.last() else { break };
         after = last;
-        docs.extend(
-            microcredential_docs(conn, &ids)
-                .await?
-                .into_iter()
-                .map(Document::Microcredential),
-        );
+        let docs = microcredential_docs(conn, &ids).await?;
+        if send(docs.into_iter().map(Document::Microcredential).collect())
+            .await
+            .is_err()
+        {
+            return Ok(());
+        }
     }
-    Ok(Snapshot {
-        applied_seq: u64::try_from(head).unwrap_or(0),
-        docs,
-    })
+    Ok(())
 }
 
 #[cfg(test)]

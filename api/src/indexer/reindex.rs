@@ -2,11 +2,12 @@
 //! swap it in.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use search_index::Engine;
-use search_index::engine::{Document, EngineError, EngineOptions, SourceError};
+use search_index::engine::{EngineError, EngineOptions};
 
 use super::{docs, taxonomy};
 use crate::config::StorageConfig;
@@ -29,10 +30,11 @@ pub struct ReindexReport {
     pub elapsed: Duration,
 }
 
-/// Rebuilds the index under `index_dir` from the database: takes a snapshot, then opens
-/// the index (which fails when a server holds it) and builds a fresh generation that
-/// replaces the live one atomically. A server started afterwards replays the outbox
-/// after the snapshot's sequence.
+/// Rebuilds the index under `index_dir` from the database: locks the index directory
+/// (which fails when a server holds it), then builds a fresh generation from a streamed
+/// snapshot (read and indexed at the same time, see [`docs::DocStream`]) and swaps it in
+/// atomically, without reading the old one. A server started afterwards replays the
+/// outbox after the snapshot's sequence. On any error the old generation stays live.
 pub async fn reindex(db: &Db, index_dir: &Path) -> anyhow::Result<ReindexReport> {
     let started = Instant::now();
     let tax = {
@@ -40,27 +42,11 @@ pub async fn reindex(db: &Db, index_dir: &Path) -> anyhow::Result<ReindexReport>
         std::sync::Arc::new(taxonomy::load(&mut p.conn()).await?)
     };
     let snapshot = docs::snapshot(db).await.context("reading the database")?;
-    let (mut learners, mut jobs, mut microcredentials) = (0, 0, 0);
-    for d in &snapshot.docs {
-        match d {
-            Document::Learner(_) => learners += 1,
-            Document::Job(_) => jobs += 1,
-            Document::Microcredential(_) => microcredentials += 1,
-        }
-    }
+    let counts = snapshot.docs.counts();
     let applied_seq = snapshot.applied_seq;
     let dir = index_dir.to_path_buf();
     let built = tokio::task::spawn_blocking(move || -> Result<PathBuf, EngineError> {
-        let mut pending = Some(snapshot);
-        let (mut engine, report) = Engine::open(&dir, tax, EngineOptions::default(), || {
-            pending
-                .take()
-                .ok_or_else(|| SourceError::from("snapshot already used"))
-        })?;
-        if let Some(snapshot) = pending.take() {
-            debug_assert!(report.rebuilt.is_none());
-            engine.rebuild(snapshot)?;
-        }
+        let (engine, _) = Engine::rebuild_at(&dir, tax, EngineOptions::default(), snapshot)?;
         Ok(engine.index_path().unwrap_or(dir))
     })
     .await
@@ -73,15 +59,21 @@ pub async fn reindex(db: &Db, index_dir: &Path) -> anyhow::Result<ReindexReport>
                 index_dir.display()
             )));
         }
+        Err(EngineError::Source(e)) => {
+            return Err(anyhow::anyhow!("{e}").context(format!(
+                "reading the database for {} (the old index is still in place)",
+                index_dir.display()
+            )));
+        }
         Err(e) => {
             return Err(anyhow::Error::new(e)
                 .context(format!("cannot rebuild the index {}", index_dir.display())));
         }
     };
     Ok(ReindexReport {
-        learners,
-        jobs,
-        microcredentials,
+        learners: counts.learners.load(Ordering::Relaxed),
+        jobs: counts.jobs.load(Ordering::Relaxed),
+        microcredentials: counts.microcredentials.load(Ordering::Relaxed),
         applied_seq,
         path,
         elapsed: started.elapsed(),

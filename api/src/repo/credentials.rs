@@ -214,43 +214,48 @@ pub async fn of_learners(conn: &mut DbConn<'_>, learner_ids: &[i64]) -> DbResult
     rows.into_iter().map(to_model).collect()
 }
 
-/// Every credential of the learners with ids in `lo..=hi`, by learner then id (bulk
-/// reads: a range scan instead of a long `IN` list).
+/// Every credential of the learners with ids in `lo..=hi`, by learner then id (the bulk
+/// path: see [`super::learners::in_range`]).
 pub async fn of_learner_range(
     conn: &mut DbConn<'_>,
     lo: i64,
     hi: i64,
 ) -> DbResult<Vec<Credential>> {
-    let rows: Vec<Row> = with_conn!(conn, |c| credentials::table
-        .filter(credentials::learner_id.between(lo, hi))
-        .order((credentials::learner_id.asc(), credentials::id.asc()))
-        .select(Row::as_select())
-        .load(c)
-        .await)?;
+    let rows: Vec<Row> = crate::load_rows!(
+        conn,
+        credentials::table
+            .filter(credentials::learner_id.between(lo, hi))
+            .order((credentials::learner_id.asc(), credentials::id.asc()))
+            .select(Row::as_select())
+    )?;
     rows.into_iter().map(to_model).collect()
 }
 
 /// Skills of the credentials of the learners with ids in `lo..=hi`, as (credential id,
-/// skill id, level), by credential then skill.
+/// skill id, level), by learner, credential, then skill.
 pub async fn skills_of_learner_range(
     conn: &mut DbConn<'_>,
     lo: i64,
     hi: i64,
 ) -> DbResult<Vec<(i64, i64, i32)>> {
-    Ok(with_conn!(conn, |c| credential_skills::table
-        .inner_join(credentials::table)
-        .filter(credentials::learner_id.between(lo, hi))
-        .order((
-            credential_skills::credential_id.asc(),
-            credential_skills::skill_id.asc()
-        ))
-        .select((
-            credential_skills::credential_id,
-            credential_skills::skill_id,
-            credential_skills::level
-        ))
-        .load(c)
-        .await)?)
+    Ok(crate::load_rows!(
+        conn,
+        credential_skills::table
+            .inner_join(credentials::table)
+            .filter(credentials::learner_id.between(lo, hi))
+            // The order of the credentials' learner index, then of the primary key: no
+            // sort step (ordering by credential id alone made SQLite sort every range).
+            .order((
+                credentials::learner_id.asc(),
+                credentials::id.asc(),
+                credential_skills::skill_id.asc()
+            ))
+            .select((
+                credential_skills::credential_id,
+                credential_skills::skill_id,
+                credential_skills::level
+            ))
+    )?)
 }
 
 /// A page of one learner's credentials, in id order.

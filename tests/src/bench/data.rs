@@ -207,34 +207,13 @@ pub async fn dba_setup(db: &Db, tax: &Taxonomy) -> anyhow::Result<f64> {
     Ok(started.elapsed().as_secs_f64())
 }
 
-/// Builds the index under `index_dir` from the database, through the code path of
-/// `talent reindex` (`indexer::docs::snapshot` of every document, then `Engine::open`
-/// building a fresh generation, or `rebuild` + swap over an existing one), timing the two
-/// halves: (snapshot seconds, build seconds).
-pub async fn build_index(
-    db: &Db,
-    index_dir: &Path,
-    tax: Arc<Taxonomy>,
-) -> anyhow::Result<(f64, f64)> {
-    let started = Instant::now();
-    let snapshot = talent_api::indexer::docs::snapshot(db).await?;
-    let snapshot_s = started.elapsed().as_secs_f64();
-    let dir = index_dir.to_path_buf();
-    let started = Instant::now();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut pending = Some(snapshot);
-        let (mut engine, _) = Engine::open(&dir, tax, EngineOptions::default(), || {
-            pending
-                .take()
-                .ok_or_else(|| search_index::engine::SourceError::from("snapshot already used"))
-        })?;
-        if let Some(snapshot) = pending.take() {
-            engine.rebuild(snapshot)?;
-        }
-        Ok(())
-    })
-    .await??;
-    Ok((snapshot_s, started.elapsed().as_secs_f64()))
+/// Builds the index under `index_dir` from the database with the code of `talent
+/// reindex` itself ([`talent_api::indexer::reindex::reindex`]: a snapshot streamed
+/// from the database into a fresh generation, reading and indexing at once, then the
+/// swap); (seconds, learner documents).
+pub async fn build_index(db: &Db, index_dir: &Path) -> anyhow::Result<(f64, usize)> {
+    let report = talent_api::indexer::reindex::reindex(db, index_dir).await?;
+    Ok((report.elapsed.as_secs_f64(), report.learners))
 }
 
 /// Opens the built index for searching (as `talent serve` does on start); (engine,

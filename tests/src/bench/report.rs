@@ -125,18 +125,8 @@ pub fn markdown(r: &Report, command: &str) -> String {
     }
     let _ = writeln!(
         s,
-        "| index build from SQLite (`talent reindex` path), total | {} |",
+        "| index build from SQLite (`talent reindex`: the read streamed into the build) | {} |",
         secs("index_build_s")
-    );
-    let _ = writeln!(
-        s,
-        "| of which reading every document from SQLite (`indexer::docs::snapshot`) | {} |",
-        secs("index_snapshot_s")
-    );
-    let _ = writeln!(
-        s,
-        "| of which building the index (`Engine::open` from the snapshot, 2 writer threads) | {} |",
-        secs("index_engine_build_s")
     );
     let _ = writeln!(
         s,
