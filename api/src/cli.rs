@@ -286,11 +286,15 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
         let metrics = Arc::new(crate::http::Metrics::new());
         let pool_db = db.clone();
         metrics.set_pool_gauge(Box::new(move || pool_db.pool_state()));
+        let viewers = std::sync::Arc::new(crate::graphql::viewers::ViewerCache::new(
+            http_cfg.viewer_cache_ttl,
+        ));
         let schema = crate::graphql::build(
             crate::graphql::context::Services {
                 db: db.clone(),
                 search: search.clone(),
                 insights,
+                viewers: viewers.clone(),
             },
             &http_cfg,
             metrics.clone(),
@@ -298,6 +302,7 @@ async fn serve(storage: &StorageConfig, args: &ServeArgs) -> anyhow::Result<()> 
         let provider = Arc::new(crate::graphql::AppContextProvider {
             db: db.clone(),
             verifier,
+            viewers,
         });
         deferred.set(crate::http::graphql_router(
             schema,

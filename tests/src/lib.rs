@@ -221,11 +221,15 @@ impl TestApp {
             search.taxonomy(),
             opts.insights.clone().unwrap_or_else(lazy_insights),
         );
+        let viewers = std::sync::Arc::new(talent_api::graphql::viewers::ViewerCache::new(
+            opts.http.viewer_cache_ttl,
+        ));
         let schema = talent_api::graphql::build(
             talent_api::graphql::context::Services {
                 db: db.clone(),
                 search: search.clone(),
                 insights: insights.clone(),
+                viewers: viewers.clone(),
             },
             &opts.http,
             metrics.clone(),
@@ -233,6 +237,7 @@ impl TestApp {
         let provider = Arc::new(talent_api::graphql::AppContextProvider {
             db: db.clone(),
             verifier,
+            viewers,
         });
         let deferred = server::Deferred::default();
         deferred.set(talent_api::http::graphql_router(

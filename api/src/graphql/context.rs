@@ -34,6 +34,11 @@ pub struct Services {
     pub search: Arc<SearchService>,
     /// Institutions' insights, computed in the background.
     pub insights: Arc<crate::insights::InsightsService>,
+    /// Signed-in viewers by token, shared with the [`AppContextProvider`]
+    /// (see [`super::viewers`]); an erased account is forgotten here.
+    ///
+    /// [`AppContextProvider`]: super::AppContextProvider
+    pub viewers: Arc<super::viewers::ViewerCache>,
 }
 
 /// A signed-in user.

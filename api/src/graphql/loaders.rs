@@ -101,6 +101,93 @@ loader!(/// Jobs by id.
 loader!(/// Requirements by job id.
     JobRequirementsLoader => Vec<Requirement>, |c, keys| repo::jobs::requirements_of(c, keys).await.map(|v| grouped(keys, v, |x| x)));
 
+/// Loads `keys` (deduplicated) with `dl`'s loader straight away and feeds the results
+/// into its cache. For the loads a resolver makes one after another before it returns
+/// a page: `load_many` would wait the DataLoader's batching delay (1 ms, plus the timer's
+/// slack) for each, which a profile of candidate search showed as most of its time over
+/// HTTP. Keys already cached are loaded again (one statement either way).
+pub async fn fetch<L>(
+    dl: &Cached<L>,
+    keys: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, L::Value>, ApiError>
+where
+    L: Loader<i64, Error = ApiError>,
+{
+    let mut keys: Vec<i64> = keys.into_iter().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = dl.loader().load(&keys).await?;
+    dl.feed_many(found.iter().map(|(k, v)| (*k, v.clone())))
+        .await;
+    Ok(found)
+}
+
+/// [`fetch`] when `wanted`, else nothing (an empty map, no statement).
+async fn fetch_if<L>(
+    wanted: bool,
+    dl: &Cached<L>,
+    keys: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, L::Value>, ApiError>
+where
+    L: Loader<i64, Error = ApiError>,
+{
+    if wanted {
+        fetch(dl, keys).await
+    } else {
+        Ok(HashMap::new())
+    }
+}
+
+/// Which relations of a page of learners a selection asks for (what
+/// [`Loaders::prime_learners`] loads).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LearnerSelection {
+    /// `skills` (credentials, their skills, self-assertions).
+    pub skills: bool,
+    /// `credentials`.
+    pub credentials: bool,
+    /// `credentials { ... skills }`.
+    pub credential_skills: bool,
+    /// `microcredential` of a credential (through `credentials` or `skills`).
+    pub microcredentials: bool,
+    /// `aspirations`.
+    pub aspirations: bool,
+    /// `aspirations { requirements }`.
+    pub aspiration_requirements: bool,
+}
+
+impl LearnerSelection {
+    /// Everything (for callers without a selection to look at).
+    pub const ALL: LearnerSelection = LearnerSelection {
+        skills: true,
+        credentials: true,
+        credential_skills: true,
+        microcredentials: true,
+        aspirations: true,
+        aspiration_requirements: true,
+    };
+
+    /// What the selection under a `Learner` field asks for (fragments included;
+    /// `@skip`/`@include` are not evaluated, so a skipped relation is still loaded).
+    pub fn of(learner: &async_graphql::Lookahead<'_>) -> LearnerSelection {
+        let cred = learner.field("credentials").field("edges").field("node");
+        let evidence_cred = learner.field("skills").field("credential");
+        LearnerSelection {
+            skills: learner.field("skills").exists(),
+            credentials: learner.field("credentials").exists(),
+            credential_skills: cred.field("skills").exists()
+                || evidence_cred.field("skills").exists(),
+            microcredentials: cred.field("microcredential").exists()
+                || evidence_cred.field("microcredential").exists(),
+            aspirations: learner.field("aspirations").exists(),
+            aspiration_requirements: learner.field("aspirations").field("requirements").exists(),
+        }
+    }
+}
+
 /// A DataLoader with a per-request cache (`DataLoader::new` would not cache at all).
 pub type Cached<L> = DataLoader<L, HashMapCache>;
 
@@ -165,51 +252,77 @@ impl Loaders {
         self.job_requirements.clear::<i64>();
     }
 
-    /// Loads every relation a page of learners may show (credentials and their skills,
-    /// microcredentials and providers, self-asserted skills, aspirations and their
-    /// requirements, and the skills all of these name plus `extra_skills`) with one
-    /// query per relation, so that the nested fields of the page are cache hits: the
-    /// statements a page costs are then fixed, whatever its size and however the
-    /// resolvers interleave.
+    /// Loads the relations a page of learners shows, as `selection` says (credentials
+    /// and their skills, microcredentials and providers, self-asserted skills,
+    /// aspirations and their requirements, and the skills all of these name plus
+    /// `extra_skills`), with one query per relation, so that the nested fields of the
+    /// page are cache hits: the statements a page costs are then fixed, whatever its
+    /// size and however the resolvers interleave. A relation the selection does not
+    /// ask for costs nothing. The queries go straight to the database (see
+    /// [`fetch`]), independent ones concurrently.
     pub async fn prime_learners(
         &self,
         learner_ids: &[i64],
         extra_skills: &[i64],
+        selection: LearnerSelection,
     ) -> Result<(), ApiError> {
+        let sel = selection;
         let ids = learner_ids.iter().copied();
-        let creds = self.learner_credentials.load_many(ids.clone()).await?;
-        let asserted = self.asserted.load_many(ids.clone()).await?;
-        let aspirations = self.aspirations.load_many(ids).await?;
+        // `extra_skills` are known already: loaded alongside the first relations.
+        let (creds, asserted, aspirations, extra) = futures::try_join!(
+            fetch_if(
+                sel.skills || sel.credentials,
+                &self.learner_credentials,
+                ids.clone()
+            ),
+            fetch_if(sel.skills, &self.asserted, ids.clone()),
+            fetch_if(sel.aspirations, &self.aspirations, ids),
+            fetch_if(
+                !extra_skills.is_empty(),
+                &self.skill,
+                extra_skills.iter().copied()
+            ),
+        )?;
         let all_creds: Vec<&Credential> = creds.values().flatten().collect();
         self.credential
             .feed_many(all_creds.iter().map(|c| (c.id, (*c).clone())))
             .await;
-        let cred_skills = self
-            .credential_skills
-            .load_many(all_creds.iter().map(|c| c.id))
-            .await?;
-        let mcs = self
-            .microcredential
-            .load_many(all_creds.iter().filter_map(|c| c.microcredential_id))
-            .await?;
-        self.organization
-            .load_many(mcs.values().map(|m| m.provider_id))
-            .await?;
         let occupation_ids: Vec<i64> = aspirations.values().flatten().copied().collect();
-        self.occupation
-            .load_many(occupation_ids.iter().copied())
-            .await?;
-        let occ_reqs = self
-            .occupation_requirements
-            .load_many(occupation_ids.iter().copied())
-            .await?;
-        let mut skills: Vec<i64> = extra_skills.to_vec();
+        let (cred_skills, mcs, _, occ_reqs) = futures::try_join!(
+            fetch_if(
+                sel.skills || sel.credential_skills,
+                &self.credential_skills,
+                all_creds.iter().map(|c| c.id)
+            ),
+            fetch_if(
+                sel.microcredentials,
+                &self.microcredential,
+                all_creds.iter().filter_map(|c| c.microcredential_id)
+            ),
+            fetch_if(
+                sel.aspirations,
+                &self.occupation,
+                occupation_ids.iter().copied()
+            ),
+            fetch_if(
+                sel.aspiration_requirements,
+                &self.occupation_requirements,
+                occupation_ids.iter().copied()
+            ),
+        )?;
+        let mut skills: Vec<i64> = Vec::new();
         skills.extend(cred_skills.values().flatten().map(|(s, _)| *s));
         skills.extend(asserted.values().flatten().map(|a| a.skill_id));
         skills.extend(occ_reqs.values().flatten().map(|r| r.skill_id));
-        skills.sort_unstable();
-        skills.dedup();
-        self.skill.load_many(skills).await?;
+        skills.retain(|s| !extra.contains_key(s));
+        futures::try_join!(
+            fetch_if(
+                sel.microcredentials,
+                &self.organization,
+                mcs.values().map(|m| m.provider_id)
+            ),
+            fetch_if(!skills.is_empty(), &self.skill, skills.iter().copied()),
+        )?;
         Ok(())
     }
 

@@ -13,5 +13,6 @@ pub mod query;
 pub mod schema;
 pub mod subscription;
 pub mod types;
+pub mod viewers;
 
 pub use schema::{AppContextProvider, TalentSchema, build, sdl};

@@ -10,6 +10,7 @@ use super::loaders::Loaders;
 use super::mutation::Mutation;
 use super::query::Query;
 use super::subscription::Subscription;
+use super::viewers::ViewerCache;
 use crate::auth::{Verifier, provision};
 use crate::db::Db;
 use crate::http::{ContextProvider, HttpConfig, Metrics, Rejection, apply_limits};
@@ -35,23 +36,30 @@ pub fn sdl() -> String {
 }
 
 /// Turns a bearer token into the request's [`Viewer`] and fresh [`Loaders`]: verifies
-/// the token, provisions the user on first sight, loads their organization.
+/// the token, provisions the user on first sight, loads their organization; a token
+/// seen shortly before is served from the [`ViewerCache`].
 pub struct AppContextProvider {
     /// The database.
     pub db: Db,
     /// The token verifier.
     pub verifier: Arc<Verifier>,
+    /// Recently verified tokens (the same cache as [`Services::viewers`]).
+    pub viewers: Arc<ViewerCache>,
 }
 
 impl AppContextProvider {
     async fn viewer(
         db: Db,
         verifier: Arc<Verifier>,
+        viewers: Arc<ViewerCache>,
         bearer: Option<String>,
     ) -> Result<Viewer, Rejection> {
         let Some(token) = bearer else {
             return Ok(Viewer::Anonymous);
         };
+        if let Some(signed_in) = viewers.get(&token) {
+            return Ok(Viewer::User(signed_in));
+        }
         let claims = verifier.verify(&token).map_err(|e| Rejection {
             code: e.code(),
             message: e.to_string(),
@@ -76,7 +84,9 @@ impl AppContextProvider {
                 .pop(),
             None => None,
         };
-        Ok(Viewer::User(Arc::new(SignedIn { user, organization })))
+        let signed_in = Arc::new(SignedIn { user, organization });
+        viewers.insert(&token, signed_in.clone(), claims.expires_at);
+        Ok(Viewer::User(signed_in))
     }
 }
 
@@ -84,8 +94,9 @@ impl ContextProvider for AppContextProvider {
     fn context(&self, bearer: Option<String>) -> BoxFuture<'static, Result<Data, Rejection>> {
         let db = self.db.clone();
         let verifier = self.verifier.clone();
+        let viewers = self.viewers.clone();
         Box::pin(async move {
-            let viewer = Self::viewer(db.clone(), verifier, bearer).await?;
+            let viewer = Self::viewer(db.clone(), verifier, viewers, bearer).await?;
             let mut data = Data::default();
             data.insert(viewer);
             data.insert(Loaders::new(&db));

@@ -13,6 +13,7 @@
 //! | `TALENT_REQUEST_TIMEOUT_SECS` | 10 | whole-request deadline (exceeded: 504, code `SERVICE_UNAVAILABLE`) |
 //! | `TALENT_CORS_ORIGINS` | empty | comma-separated allowed origins; empty = no CORS headers; `*` = any |
 //! | `TALENT_GRAPHIQL` | true | serve the offline GraphiQL page to browsers at `GET /graphql` |
+//! | `TALENT_VIEWER_CACHE_SECS` | 30 | how long a verified token's user is kept in memory (never past the token's `exp`); 0 = verify and provision on every request |
 
 use std::time::Duration;
 
@@ -39,7 +40,14 @@ pub struct HttpConfig {
     pub cors_origins: Vec<String>,
     /// Serve GraphiQL to browsers. By default, true.
     pub graphiql: bool,
+    /// How long the user of a verified token is cached (see
+    /// [`crate::graphql::viewers`]); zero turns the cache off. By default, 30 s.
+    pub viewer_cache_ttl: Duration,
 }
+
+/// The longest viewer cache allowed: an erased account's token may act on another
+/// replica for this long.
+pub const MAX_VIEWER_CACHE_SECS: usize = 300;
 
 impl Default for HttpConfig {
     fn default() -> Self {
@@ -52,6 +60,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(10),
             cors_origins: Vec::new(),
             graphiql: true,
+            viewer_cache_ttl: crate::graphql::viewers::DEFAULT_TTL,
         }
     }
 }
@@ -90,6 +99,13 @@ impl HttpConfig {
             graphiql: match lookup("TALENT_GRAPHIQL") {
                 None => d.graphiql,
                 Some(v) => boolean("TALENT_GRAPHIQL", &v)?,
+            },
+            viewer_cache_ttl: match number(&lookup, "TALENT_VIEWER_CACHE_SECS")? {
+                None => d.viewer_cache_ttl,
+                Some(s) if s <= MAX_VIEWER_CACHE_SECS => Duration::from_secs(s as u64),
+                Some(s) => bail!(
+                    "TALENT_VIEWER_CACHE_SECS={s} is too long: at most {MAX_VIEWER_CACHE_SECS} seconds"
+                ),
             },
         })
     }
@@ -159,6 +175,7 @@ mod tests {
         assert_eq!((d.max_depth, d.max_aliases, d.max_batch), (12, 30, 10));
         assert_eq!(d.body_limit_bytes, 1 << 20);
         assert!(d.graphiql && d.cors_origins.is_empty());
+        assert_eq!(d.viewer_cache_ttl, Duration::from_secs(30));
     }
 
     #[test]
@@ -175,6 +192,7 @@ mod tests {
                 "https://a.example, http://localhost:3000",
             ),
             ("TALENT_GRAPHIQL", "false"),
+            ("TALENT_VIEWER_CACHE_SECS", "0"),
         ])
         .unwrap();
         assert_eq!(c.max_depth, 5);
@@ -188,6 +206,9 @@ mod tests {
             vec!["https://a.example", "http://localhost:3000"]
         );
         assert!(!c.graphiql);
+        assert_eq!(c.viewer_cache_ttl, Duration::ZERO);
+        let c = cfg(&[("TALENT_VIEWER_CACHE_SECS", "300")]).unwrap();
+        assert_eq!(c.viewer_cache_ttl, Duration::from_secs(300));
     }
 
     #[test]
@@ -202,6 +223,8 @@ mod tests {
             ("TALENT_GRAPHIQL", "maybe"),
             ("TALENT_CORS_ORIGINS", "example.com"),
             ("TALENT_CORS_ORIGINS", "https://a.example/"),
+            ("TALENT_VIEWER_CACHE_SECS", "301"),
+            ("TALENT_VIEWER_CACHE_SECS", "half a minute"),
         ] {
             let err = cfg(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{k}={v}: {err}");

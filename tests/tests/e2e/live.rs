@@ -132,6 +132,10 @@ async fn erasure_leaves_no_search_hit_and_no_node() {
         let me = app.gql_ok(Some(&learner), "{ me { learner { id } } exportMyData }", json!({})).await;
         assert_eq!(me["me"]["learner"], Value::Null);
         assert!(!me["exportMyData"].to_string().contains("SQL course"), "{me:#}");
+        // ... and can start over with the same token: the erased user is not kept in
+        // the server's viewer cache (a profile for it would break its foreign key).
+        let again = profile(&app, &learner, "Ada again").await;
+        assert_ne!(again, id);
         app.shutdown().await;
     })
     .await;

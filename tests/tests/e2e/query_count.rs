@@ -116,3 +116,80 @@ async fn a_page_of_candidates_costs_the_same_statements_for_5_and_20() {
     })
     .await;
 }
+
+/// A page costs only what its selection asks for: the learners' relations and the
+/// explanation's skills are loaded only when selected, one statement each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_loads_only_the_relations_it_selects() {
+    each_backend(builder(), |app| async move {
+        let admin = app.token("root", "admin", None);
+        let reqs = requirements(&app, &[("sql", 3, 2.0, false), ("python", 3, 1.0, false)]);
+        app.gql_ok(Some(&admin), "{ me { role } }", json!({})).await;
+        let cost = |sel: &'static str| {
+            let app = &app;
+            let admin = &admin;
+            let reqs = &reqs;
+            async move {
+                let q = format!(
+                    "query($r: [SkillRequirementInput!]) {{ searchCandidates(requirements: $r, first: 20) {{ edges {{ node {{ {sel} }} }} }} }}"
+                );
+                // Twice, counting the second: the first may open pool connections
+                // (their set-up statements count too).
+                let mut spent = 0;
+                for _ in 0..2 {
+                    let before = app.statements();
+                    let data = app.gql_ok(Some(admin), &q, json!({"r": reqs})).await;
+                    assert_eq!(data["searchCandidates"]["edges"].as_array().map(Vec::len), Some(20));
+                    spent = app.statements() - before;
+                }
+                spent
+            }
+        };
+        // The learners are always read (visibility is re-checked against the
+        // database), selected or not.
+        let base = cost("score").await;
+        assert_eq!(cost("learner { id displayName headline }").await, base, "nothing more for scalar fields");
+        // One statement per relation (two on PostgreSQL, whose pool checks a connection
+        // with `SELECT 1` when it is taken; SQLite's does not).
+        let one = cost("explanation { contributions { requirement { skill { slug } } evidenceSkill { slug } } }").await - base;
+        let expected_one = if app.backend == talent_api::db::Backend::Sqlite { 1 } else { 2 };
+        assert_eq!(one, expected_one, "the explanation's skills in one statement on {:?}", app.backend);
+        assert_eq!(
+            cost("learner { aspirations { title } }").await,
+            base + 2 * one,
+            "aspirations and occupations"
+        );
+        app.shutdown().await;
+    })
+    .await;
+}
+
+/// A token seen a moment ago is not verified and provisioned again: a signed-in
+/// `{ __typename }` costs no statement; with the viewer cache off it costs the
+/// provisioning reads every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recent_token_costs_no_statement_unless_the_viewer_cache_is_off() {
+    for ttl in [None, Some(Duration::ZERO)] {
+        let b = match ttl {
+            None => builder(),
+            Some(t) => builder().http(move |h| h.viewer_cache_ttl = t),
+        };
+        each_backend(b, |app| async move {
+            let recruiter = app.token("rec-1", "recruiter", Some("demo-employer"));
+            app.gql_ok(Some(&recruiter), "{ me { role } }", json!({}))
+                .await;
+            let before = app.statements();
+            for _ in 0..3 {
+                app.gql_ok(Some(&recruiter), "{ __typename }", json!({}))
+                    .await;
+            }
+            let spent = app.statements() - before;
+            match ttl {
+                None => assert_eq!(spent, 0, "cached viewer on {:?}", app.backend),
+                Some(_) => assert!(spent >= 3, "cache off on {:?}: {spent}", app.backend),
+            }
+            app.shutdown().await;
+        })
+        .await;
+    }
+}

@@ -212,11 +212,15 @@ impl LearnerMutation {
     /// rows carry no personal data.
     async fn delete_my_account(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let me = require_user(ctx)?;
-        let mut p = services(ctx)?.db.conn().await?;
+        let s = services(ctx)?;
+        let mut p = s.db.conn().await?;
         // One transaction: the learner (with its outbox DELETE row) and the user go
         // together or not at all (see repo::users::delete).
         repo::users::delete(&mut p.conn(), me.user.id).await?;
         drop(p);
+        // The token must not keep acting as the erased user (it provisions a new,
+        // empty one when presented again).
+        s.viewers.forget_user(me.user.id);
         searchable(ctx).await?;
         Ok(true)
     }

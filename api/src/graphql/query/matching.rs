@@ -15,6 +15,7 @@ use crate::graphql::ids::{self, NodeType};
 use crate::graphql::input::{
     SkillRequirementInput, check_optional_len, check_score, decode_requirements, engine_requirement,
 };
+use crate::graphql::loaders::{LearnerSelection, fetch};
 use crate::graphql::pagination::page_size;
 use crate::graphql::query::catalog::JobFilter;
 use crate::graphql::types::catalog::Microcredential;
@@ -177,10 +178,12 @@ impl MatchingQuery {
             (Some(j), None) => {
                 let l = loaders(ctx)?;
                 let id = ids::decode(NodeType::Job, j)?;
-                let job = l
-                    .job
-                    .load_one(id)
-                    .await?
+                // Both at once (the requirements are used only once the job is seen
+                // to be the viewer's).
+                let (mut job, mut reqs) =
+                    futures::try_join!(fetch(&l.job, [id]), fetch(&l.job_requirements, [id]))?;
+                let job = job
+                    .remove(&id)
                     .filter(|j| can_see_job(viewer(ctx), j))
                     .ok_or(ApiError::NotFound("job"))?;
                 if me.user.role != Role::Admin
@@ -190,9 +193,7 @@ impl MatchingQuery {
                         "recruiters search candidates for their own organization's jobs",
                     ));
                 }
-                l.job_requirements
-                    .load_one(job.id)
-                    .await?
+                reqs.remove(&job.id)
                     .unwrap_or_default()
                     .iter()
                     .map(engine_requirement)
@@ -233,19 +234,28 @@ impl MatchingQuery {
         // Hydrate, and re-check visibility against the database (the index may lag a
         // visibility change by a moment: never show a learner who just went private).
         let l = loaders(ctx)?;
-        let learners = l
-            .learner
-            .load_many(page.hits.iter().map(|h| h.learner_id))
-            .await?;
-        let ids: Vec<i64> = learners.keys().copied().collect();
-        let explained: Vec<i64> = page
-            .hits
-            .iter()
-            .flat_map(|h| h.explanation.contributions.iter())
-            .flat_map(|c| [Some(c.requirement.skill), c.evidence_used.map(|e| e.skill)])
-            .flatten()
-            .collect();
-        l.prime_learners(&ids, &explained).await?;
+        let ids: Vec<i64> = page.hits.iter().map(|h| h.learner_id).collect();
+        let node = ctx.look_ahead().field("edges").field("node");
+        let explained: Vec<i64> = if node.field("explanation").exists() {
+            page.hits
+                .iter()
+                .flat_map(|h| h.explanation.contributions.iter())
+                .flat_map(|c| [Some(c.requirement.skill), c.evidence_used.map(|e| e.skill)])
+                .flatten()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // The learners and what the page shows of them at once (a learner row that
+        // vanished in between only leaves a primed relation unused).
+        let (learners, ()) = futures::try_join!(
+            fetch(&l.learner, ids.iter().copied()),
+            l.prime_learners(
+                &ids,
+                &explained,
+                LearnerSelection::of(&node.field("learner"))
+            ),
+        )?;
         let v = viewer(ctx);
         let items = page
             .hits
