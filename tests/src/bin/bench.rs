@@ -9,6 +9,11 @@ use std::path::PathBuf;
 use clap::Parser;
 use talent_tests::bench::{self, BenchConfig, report};
 
+/// The same allocator as the `talent` server, so that the in-process figures and the
+/// HTTP ones compare like with like.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Benchmarks the engine against PostgreSQL, SQLite and a brute-force scan.
 #[derive(Debug, Parser)]
 #[command(name = "bench")]
