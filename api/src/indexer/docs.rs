@@ -318,9 +318,10 @@ pub struct StreamCounts {
 }
 
 /// The documents of a snapshot, read from the database while the index consumes them:
-/// a background task reads a batch of learners (then jobs, then microcredentials) ahead
-/// of the build, at most [`STREAM_DEPTH`] batches ahead, so reading and indexing
-/// overlap and the snapshot is never held in memory whole.
+/// background tasks read batches of learners (two halves at once when the pool allows,
+/// see `read_all`), then jobs, then microcredentials, at most [`STREAM_DEPTH`] batches
+/// ahead of the build, so reading and indexing overlap and the snapshot is never held
+/// in memory whole.
 ///
 /// A database error, or a reader that stops without saying it finished, is yielded as
 /// an `Err` item, which makes the engine abandon the build before committing anything
@@ -405,28 +406,50 @@ pub async fn snapshot(db: &Db) -> DbResult<Snapshot<DocStream>> {
     })
 }
 
-/// Reads every document in id order into `tx`, a batch at a time; stops early (Ok)
-/// when the receiver is gone.
+/// Reads every document into `tx`: the learners as two halves of the id range read at
+/// once on two connections when the pool has a second one to spare (so that reading
+/// keeps up with the build on two cores; one connection reads them all otherwise), then
+/// the jobs and the microcredentials. Stops early (Ok) when the receiver is gone.
 async fn read_all(db: &Db, tx: &mpsc::Sender<Batch>) -> DbResult<()> {
-    let mut p = db.conn().await?;
-    let conn = &mut p.conn();
     let now = repo::now();
-    let send = |docs: Vec<Document>| tx.send(Batch::Docs(docs));
-    let mut after = i64::MIN;
-    loop {
-        let ids = repo::learners::ids_after(conn, after, LEARNER_RANGE).await?;
-        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
-            break;
-        };
-        after = last;
-        let docs = learner_docs_in_range(conn, first, last, now).await?;
-        if send(docs.into_iter().map(Document::Learner).collect())
+    let mut first = db.conn().await?;
+    let bounds = repo::learners::id_bounds(&mut first.conn()).await?;
+    if let Some((lo, hi)) = bounds {
+        // A small pool may have no second connection free: never wait for one.
+        let second = tokio::time::timeout(std::time::Duration::from_millis(200), db.conn())
             .await
-            .is_err()
-        {
+            .ok()
+            .and_then(Result::ok);
+        let parts = match second {
+            Some(second) => {
+                let mid = lo + (hi - lo) / 2;
+                vec![(first, i64::MIN, mid), (second, mid, i64::MAX)]
+            }
+            None => vec![(first, i64::MIN, i64::MAX)],
+        };
+        let readers: Vec<_> = parts
+            .into_iter()
+            .map(|(conn, after, upto)| {
+                let tx = tx.clone();
+                tokio::spawn(async move { read_learners(conn, &tx, after, upto, now).await })
+            })
+            .collect();
+        let mut listening = true;
+        for reader in readers {
+            let read = reader
+                .await
+                .map_err(|e| crate::db::DbError::Unavailable(format!("snapshot reader: {e}")))?;
+            listening &= read?;
+        }
+        if !listening {
             return Ok(());
         }
+    } else {
+        drop(first);
     }
+    let mut p = db.conn().await?;
+    let conn = &mut p.conn();
+    let send = |docs: Vec<Document>| tx.send(Batch::Docs(docs));
     let mut after = i64::MIN;
     loop {
         let ids = repo::jobs::ids_after(conn, after, SNAPSHOT_PAGE).await?;
@@ -454,6 +477,31 @@ async fn read_all(db: &Db, tx: &mpsc::Sender<Batch>) -> DbResult<()> {
         }
     }
     Ok(())
+}
+
+/// The learners with ids in `after+1..=upto`, [`LEARNER_RANGE`] at a time, into `tx`;
+/// Ok(false) when the receiver is gone.
+async fn read_learners(
+    mut pooled: crate::db::Pooled,
+    tx: &mpsc::Sender<Batch>,
+    mut after: i64,
+    upto: i64,
+    now: NaiveDateTime,
+) -> DbResult<bool> {
+    let conn = &mut pooled.conn();
+    loop {
+        let mut ids = repo::learners::ids_after(conn, after, LEARNER_RANGE).await?;
+        ids.retain(|&id| id <= upto);
+        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
+            return Ok(true);
+        };
+        after = last;
+        let docs = learner_docs_in_range(conn, first, last, now).await?;
+        let batch = Batch::Docs(docs.into_iter().map(Document::Learner).collect());
+        if tx.send(batch).await.is_err() {
+            return Ok(false);
+        }
+    }
 }
 
 #[cfg(test)]

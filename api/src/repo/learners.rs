@@ -454,6 +454,16 @@ pub async fn ids_after(conn: &mut DbConn<'_>, after: i64, limit: i64) -> DbResul
         .await)?)
 }
 
+/// The smallest and the largest learner id; None without learners.
+pub async fn id_bounds(conn: &mut DbConn<'_>) -> DbResult<Option<(i64, i64)>> {
+    use diesel::dsl::{max, min};
+    let (lo, hi): (Option<i64>, Option<i64>) = with_conn!(conn, |c| learners::table
+        .select((min(learners::id), max(learners::id)))
+        .first(c)
+        .await)?;
+    Ok(lo.zip(hi))
+}
+
 /// Number of learner profiles.
 pub async fn count(conn: &mut DbConn<'_>) -> DbResult<i64> {
     Ok(with_conn!(conn, |c| learners::table

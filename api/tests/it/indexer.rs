@@ -581,3 +581,98 @@ async fn talent_reindex_rebuilds_the_index_and_a_server_opens_it_without_rebuild
     assert!(err.contains("in use"), "{err}");
     svc.shutdown().await;
 }
+
+/// Every document of a streamed snapshot, collected off the runtime's workers.
+async fn collect_snapshot(db: &Db) -> Vec<search_index::engine::Document> {
+    let snapshot = docs::snapshot(db).await.expect("snapshot");
+    tokio::task::spawn_blocking(move || {
+        snapshot
+            .docs
+            .collect::<Result<Vec<_>, _>>()
+            .expect("no source error")
+    })
+    .await
+    .expect("collect")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_streamed_snapshot_holds_every_document_once_whether_read_on_one_connection_or_two() {
+    use search_index::engine::Document;
+    use talent_api::seed::synthetic::{SyntheticSpec, load_synthetic};
+    use talent_api::seed::{Catalog, SeedSources};
+    let cat = Catalog::load(&SeedSources::embedded()).expect("catalogue");
+    for t in TestDb::all().await {
+        // More than two ranges of docs::LEARNER_RANGE, so that each half spans ranges.
+        let spec = SyntheticSpec {
+            learners: 11_000,
+            jobs: 40,
+            microcredentials: 30,
+            seed: 7,
+        };
+        load_synthetic(&t.db, &cat, spec, |_| {})
+            .await
+            .expect("load");
+        // What the IN-list reader (the incremental path) makes of every learner.
+        let mut p = t.db.conn().await.expect("conn");
+        let mut ids = Vec::new();
+        loop {
+            let page = repo::learners::ids_after(
+                &mut p.conn(),
+                ids.last().copied().unwrap_or(i64::MIN),
+                5_000,
+            )
+            .await
+            .expect("ids");
+            if page.is_empty() {
+                break;
+            }
+            ids.extend(page);
+        }
+        let expected = docs::learner_docs(&mut p.conn(), &ids, repo::now())
+            .await
+            .expect("docs");
+        drop(p);
+        assert_eq!(expected.len(), 11_000);
+
+        let one_connection = Db::connect(
+            &t.url,
+            &PoolConfig {
+                max_size: 1,
+                connect_timeout: Duration::from_secs(5),
+            },
+        )
+        .await
+        .expect("one-connection pool");
+        for (pool, db) in [("default pool", &t.db), ("one connection", &one_connection)] {
+            let got = collect_snapshot(db).await;
+            let mut learners: Vec<_> = got
+                .iter()
+                .filter_map(|d| match d {
+                    Document::Learner(l) => Some(l.clone()),
+                    _ => None,
+                })
+                .collect();
+            learners.sort_by_key(|l| l.id);
+            assert_eq!(
+                learners.len(),
+                expected.len(),
+                "{pool} on {:?}",
+                t.db.backend()
+            );
+            assert!(
+                learners == expected,
+                "{pool} on {:?}: documents differ",
+                t.db.backend()
+            );
+            let jobs = got.iter().filter(|d| matches!(d, Document::Job(_))).count();
+            let mcs = got
+                .iter()
+                .filter(|d| matches!(d, Document::Microcredential(_)))
+                .count();
+            assert!(
+                jobs >= 40 && mcs >= 30,
+                "{pool}: {jobs} jobs, {mcs} microcredentials"
+            );
+        }
+    }
+}
