@@ -26,6 +26,12 @@ pub const CANDIDATES_QUERY: &str = "query($j: ID!) { searchCandidates(jobId: $j,
     contributions { requirement { skill { slug } minLevel weight } evidenceSkill { slug } \
     relation heldLevel credit contribution } } } } } }";
 
+/// The same search with scores and learners only (no explanation): shows how much of
+/// the full page's time is GraphQL resolving its ~2,400 explanation fields, rather than
+/// transport, authentication and hydration.
+pub const CANDIDATES_SCORES_QUERY: &str = "query($j: ID!) { searchCandidates(jobId: $j, first: 20) { \
+    edges { cursor node { score learner { id displayName headline } } } } }";
+
 /// The baseline: GraphQL's own overhead.
 pub const TYPENAME_QUERY: &str = "{ __typename }";
 
@@ -308,12 +314,16 @@ pub async fn run(
         token_of.insert(o.id, Arc::<str>::from(t));
     }
     let mut search_reqs: Vec<Req> = Vec::new();
+    let mut scores_reqs: Vec<Req> = Vec::new();
     for &(job, employer) in jobs {
         let token = token_of
             .get(&employer)
             .context("no token for an employer")?;
-        let body = json!({"query": CANDIDATES_QUERY, "variables": {"j": ids::encode(NodeType::Job, job).to_string()}});
+        let j = ids::encode(NodeType::Job, job).to_string();
+        let body = json!({"query": CANDIDATES_QUERY, "variables": {"j": j}});
         search_reqs.push((body.to_string(), token.clone()));
+        let body = json!({"query": CANDIDATES_SCORES_QUERY, "variables": {"j": j}});
+        scores_reqs.push((body.to_string(), token.clone()));
     }
     let any_token = search_reqs[0].1.clone();
     let typename_reqs: Vec<Req> = vec![(json!({"query": TYPENAME_QUERY}).to_string(), any_token)];
@@ -339,6 +349,7 @@ pub async fn run(
         }
     }
     let search_reqs = Arc::new(search_reqs);
+    let scores_reqs = Arc::new(scores_reqs);
     let typename_reqs = Arc::new(typename_reqs);
     let anonymous_reqs = Arc::new(anonymous_reqs);
     let mut out = json!({
@@ -353,6 +364,7 @@ pub async fn run(
     });
     for (name, reqs) in [
         ("candidate_search", &search_reqs),
+        ("candidate_search_scores", &scores_reqs),
         ("typename", &typename_reqs),
         ("typename_anonymous", &anonymous_reqs),
     ] {
@@ -382,6 +394,12 @@ pub async fn run(
     out["candidate_search"]["scaling_c4_over_c1"] = json!(round3(cand));
     out["typename"]["scaling_c4_over_c1"] = json!(round3(tn));
     out["candidate_search"]["p50_c1_minus_in_process_ms"] = json!(round3(p50 - engine_p50_ms));
+    let p50_scores = out["candidate_search_scores"]["c1"]["p50_ms"]
+        .as_f64()
+        .unwrap_or(0.0);
+    out["candidate_search_scores"]["p50_c1_minus_in_process_ms"] =
+        json!(round3(p50_scores - engine_p50_ms));
+    out["query_scores_only"] = json!(CANDIDATES_SCORES_QUERY);
     out["server_rss_note"] = json!("not measured");
     if let Some(rss) = child_rss_mib(server.child.id()) {
         out["server_rss_mib_at_end"] = json!(stats::round1(rss));
