@@ -160,16 +160,6 @@ pub struct LearnerSelection {
 }
 
 impl LearnerSelection {
-    /// Everything (for callers without a selection to look at).
-    pub const ALL: LearnerSelection = LearnerSelection {
-        skills: true,
-        credentials: true,
-        credential_skills: true,
-        microcredentials: true,
-        aspirations: true,
-        aspiration_requirements: true,
-    };
-
     /// What the selection under a `Learner` field asks for (fragments included;
     /// `@skip`/`@include` are not evaluated, so a skipped relation is still loaded).
     pub fn of(learner: &async_graphql::Lookahead<'_>) -> LearnerSelection {

@@ -324,8 +324,8 @@ pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Learne
 
 /// The learners with ids in `lo..=hi`, in id order. The `*_range` readers are the bulk
 /// path (snapshots, insights): a range scan instead of a long `IN` list, and on SQLite
-/// diesel's synchronous row decoding ([`crate::load_rows`]), about 5x cheaper per row
-/// than the async wrapper's owned copies.
+/// diesel's synchronous row decoding ([`crate::load_rows`]) rather than the async
+/// wrapper's owned copy of every field (see BENCHMARKS.md for what that cost).
 pub async fn in_range(conn: &mut DbConn<'_>, lo: i64, hi: i64) -> DbResult<Vec<Learner>> {
     let rows: Vec<Row> = crate::load_rows!(
         conn,
