@@ -483,21 +483,7 @@ impl Engine {
             }
         };
         let snapshot = rebuild().map_err(EngineError::Source)?;
-        let (handle, generation, state) = build_generation(root, &tax, &options, snapshot)?;
-        remove_other_generations(root, &generation);
-        let seq = handle_seq(&handle)?;
-        let location = Location::Dir {
-            root: root.to_path_buf(),
-            generation,
-            _lock: lock,
-        };
-        Ok((
-            Engine::from_parts(tax, handle, location, state, seq, options),
-            OpenReport {
-                applied_seq: seq,
-                rebuilt: Some(reason),
-            },
-        ))
+        Engine::fresh_generation(root, lock, tax, options, snapshot, reason)
     }
 
     /// Builds a fresh generation under `root` from `snapshot` and swaps it in, without
@@ -516,6 +502,24 @@ impl Engine {
     {
         check_taxonomy(&tax)?;
         let lock = lock_root(root)?;
+        let reason = "rebuild requested".to_string();
+        Engine::fresh_generation(root, lock, tax, options, snapshot, reason)
+    }
+
+    /// Builds a new generation under the locked `root` from `snapshot`, swaps it in,
+    /// removes the others, and returns the engine over it (`reason` in the report).
+    fn fresh_generation<I>(
+        root: &Path,
+        lock: DirectoryLock,
+        tax: Arc<Taxonomy>,
+        options: EngineOptions,
+        snapshot: Snapshot<I>,
+        reason: String,
+    ) -> Result<(Engine, OpenReport), EngineError>
+    where
+        I: IntoIterator,
+        I::Item: SnapshotItem,
+    {
         let (handle, generation, state) = build_generation(root, &tax, &options, snapshot)?;
         remove_other_generations(root, &generation);
         let seq = handle_seq(&handle)?;
@@ -528,7 +532,7 @@ impl Engine {
             Engine::from_parts(tax, handle, location, state, seq, options),
             OpenReport {
                 applied_seq: seq,
-                rebuilt: Some("rebuild requested".to_string()),
+                rebuilt: Some(reason),
             },
         ))
     }
