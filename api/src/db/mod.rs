@@ -377,7 +377,7 @@ macro_rules! with_conn {
 /// SQLite wrapper otherwise copies every field of every row into an owned value
 /// (`sqlite3_value_dup`, one allocation per field) to send the rows across threads, which
 /// a profile showed as most of the cost of reading a million learners. The query is
-/// built inside a `move` closure there, so it may capture only owned (`'static`) values.
+/// moved to that thread, so it must own its bind values (`ids.to_vec()`, not `ids`).
 #[macro_export]
 macro_rules! load_rows {
     ($conn:expr, $query:expr) => {
@@ -388,7 +388,8 @@ macro_rules! load_rows {
             }
             $crate::db::DbConn::Sqlite(c) => {
                 let c: &mut $crate::db::SqliteConn = &mut **c;
-                c.spawn_blocking(move |c| ::diesel::RunQueryDsl::load($query, c))
+                let query = $query;
+                c.spawn_blocking(move |c| ::diesel::RunQueryDsl::load(query, c))
                     .await
             }
         }

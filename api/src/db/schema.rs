@@ -141,6 +141,7 @@ diesel::table! {
 diesel::table! {
     credential_skills (credential_id, skill_id) {
         credential_id -> BigInt,
+        learner_id -> BigInt,
         skill_id -> BigInt,
         level -> Integer,
     }

@@ -5,7 +5,7 @@
 //! - A credential's skills are evidence: status VERIFIED -> [`EvidenceKind::VerifiedCredential`]
 //!   (confidence 1.0), UNVERIFIED -> [`EvidenceKind::UnverifiedCredential`] (0.7); a
 //!   credential whose `expires_at <= now` is [`EvidenceStatus::Expired`] (half its
-//!   confidence); REVOKED is left out (counts not at all), and so is its title from the
+//!   confidence; the database compares, see [`repo::credentials::CredentialEvidence`]); REVOKED is left out (counts not at all), and so is its title from the
 //!   searchable text.
 //! - Self-asserted skills are [`EvidenceKind::SelfAsserted`] (0.4), never expired.
 //! - Text: headline, bio and the titles of the credentials that are not revoked.
@@ -32,17 +32,14 @@ use search_index::{Evidence, EvidenceKind, EvidenceStatus, Requirement};
 use tokio::sync::mpsc;
 
 use crate::db::{Db, DbConn, DbResult};
-use crate::repo::credentials::Credential;
-use crate::repo::learners::{AssertedSkill, Learner};
-use crate::repo::{self, CredentialStatus, JobStatus, RemotePreference, Visibility};
+use crate::repo::credentials::CredentialEvidence;
+use crate::repo::learners::{AssertedSkill, IndexedProfile};
+use crate::repo::{self, CredentialStatus, JobStatus, LearnerSet, RemotePreference, Visibility};
 
 /// Jobs and microcredentials read per batch while taking a snapshot.
 pub const SNAPSHOT_PAGE: i64 = 500;
 /// Learners read per batch while taking a snapshot (four range scans each).
 pub const LEARNER_RANGE: i64 = 5_000;
-/// Largest `IN (...)` list sent in one statement (SQLite's bound-parameter limit is
-/// 32766; PostgreSQL binds one array).
-const MAX_IDS_PER_QUERY: usize = 10_000;
 /// Longest location kept in a learner document, in bytes (the engine's own limit).
 pub const MAX_LOCATION_BYTES: usize = 1_000;
 
@@ -98,15 +95,15 @@ fn truncate_location(id: i64, loc: Option<String>) -> Option<String> {
 }
 
 /// A credential with the skills it evidences, as (skill id, level).
-pub type CredentialWithSkills = (Credential, Vec<(i64, i32)>);
+pub type CredentialWithSkills = (CredentialEvidence, Vec<(i64, i32)>);
 
 /// The document of one learner from its rows: `credentials` with their skills as
-/// (skill id, level), `asserted` its self-asserted skills. Pure; see the module docs.
+/// (skill id, level) and expiry already judged, `asserted` its self-asserted skills.
+/// Pure; see the module docs.
 pub fn learner_doc(
-    learner: Learner,
+    learner: IndexedProfile,
     credentials: &[CredentialWithSkills],
     asserted: &[AssertedSkill],
-    now: NaiveDateTime,
 ) -> LearnerDoc {
     let mut evidence = Vec::new();
     let mut titles = Vec::new();
@@ -116,7 +113,7 @@ pub fn learner_doc(
             CredentialStatus::Unverified => EvidenceKind::UnverifiedCredential,
             CredentialStatus::Revoked => continue,
         };
-        let status = if cred.is_expired_at(now) {
+        let status = if cred.expired {
             EvidenceStatus::Expired
         } else {
             EvidenceStatus::Active
@@ -160,7 +157,7 @@ pub fn learner_doc(
 }
 
 /// The documents of the learners with these ids that exist, in id order, with expiry
-/// judged at `now`. Four queries (more only for very large batches).
+/// judged at `now`. Four queries.
 pub async fn learner_docs(
     conn: &mut DbConn<'_>,
     ids: &[i64],
@@ -169,39 +166,38 @@ pub async fn learner_docs(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let learners = repo::learners::get_many(conn, ids).await?;
-    let credentials = repo::credentials::of_learners(conn, ids).await?;
-    let cred_ids: Vec<i64> = credentials.iter().map(|c| c.id).collect();
-    let mut skills = Vec::new();
-    for chunk in cred_ids.chunks(MAX_IDS_PER_QUERY) {
-        skills.extend(repo::credentials::skills_of(conn, chunk).await?);
-    }
-    let asserted = repo::learners::asserted_skills_of(conn, ids).await?;
-    Ok(assemble(learners, credentials, skills, asserted, now))
+    learner_docs_of(conn, LearnerSet::Ids(ids), now).await
 }
 
 /// The documents of every learner with an id in `lo..=hi`, in id order: as
-/// [`learner_docs`], with range scans (for snapshots; four queries per range).
+/// [`learner_docs`], with range scans (for snapshots).
 pub async fn learner_docs_in_range(
     conn: &mut DbConn<'_>,
     lo: i64,
     hi: i64,
     now: NaiveDateTime,
 ) -> DbResult<Vec<LearnerDoc>> {
-    let learners = repo::learners::in_range(conn, lo, hi).await?;
-    let credentials = repo::credentials::of_learner_range(conn, lo, hi).await?;
-    let skills = repo::credentials::skills_of_learner_range(conn, lo, hi).await?;
-    let asserted = repo::learners::asserted_skills_in_range(conn, lo, hi).await?;
-    Ok(assemble(learners, credentials, skills, asserted, now))
+    learner_docs_of(conn, LearnerSet::Range(lo, hi), now).await
+}
+
+async fn learner_docs_of(
+    conn: &mut DbConn<'_>,
+    set: LearnerSet<'_>,
+    now: NaiveDateTime,
+) -> DbResult<Vec<LearnerDoc>> {
+    let learners = repo::learners::indexed_profiles(conn, set).await?;
+    let credentials = repo::credentials::evidence(conn, set, now).await?;
+    let skills = repo::credentials::evidence_skills(conn, set).await?;
+    let asserted = repo::learners::asserted_skills(conn, set).await?;
+    Ok(assemble(learners, credentials, skills, asserted))
 }
 
 /// Groups rows by learner into documents (see [`learner_doc`]).
 fn assemble(
-    learners: Vec<Learner>,
-    credentials: Vec<Credential>,
+    learners: Vec<IndexedProfile>,
+    credentials: Vec<CredentialEvidence>,
     skills: Vec<(i64, i64, i32)>,
     asserted: Vec<AssertedSkill>,
-    now: NaiveDateTime,
 ) -> Vec<LearnerDoc> {
     let mut cred_skills: HashMap<i64, Vec<(i64, i32)>> = HashMap::new();
     for (cred, skill, lvl) in skills {
@@ -221,7 +217,7 @@ fn assemble(
         .map(|l| {
             let creds = creds_of.remove(&l.id).unwrap_or_default();
             let asserted = asserted_of.remove(&l.id).unwrap_or_default();
-            learner_doc(l, &creds, &asserted, now)
+            learner_doc(l, &creds, &asserted)
         })
         .collect()
 }
@@ -507,64 +503,42 @@ async fn read_learners(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repo::CredentialSource;
-
-    fn t(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").expect("time")
-    }
-
-    fn learner() -> Learner {
-        Learner {
+    fn learner() -> IndexedProfile {
+        IndexedProfile {
             id: 7,
-            user_id: 1,
-            display_name: "Ada".into(),
             headline: Some("Data engineer".into()),
             bio: None,
             location: Some("Toronto".into()),
             remote_preference: RemotePreference::Any,
             visibility: Visibility::Recruiters,
-            created_at: t("2025-01-01 00:00:00"),
-            updated_at: t("2025-01-01 00:00:00"),
-            contact_opt_in: false,
         }
     }
 
-    fn cred(id: i64, status: CredentialStatus, expires: Option<&str>) -> Credential {
-        Credential {
+    fn cred(id: i64, status: CredentialStatus, expired: bool) -> CredentialEvidence {
+        CredentialEvidence {
             id,
             learner_id: 7,
             title: format!("credential {id}"),
-            issuer: "Uni".into(),
-            issued_at: t("2024-01-01 00:00:00"),
-            expires_at: expires.map(t),
             status,
-            source: CredentialSource::Learner,
-            microcredential_id: None,
+            expired,
         }
     }
 
     #[test]
     fn evidence_follows_matching_md() {
-        let now = t("2025-06-01 00:00:00");
         let creds = vec![
-            (cred(1, CredentialStatus::Verified, None), vec![(100, 3)]),
-            (cred(2, CredentialStatus::Unverified, None), vec![(101, 4)]),
-            (
-                cred(3, CredentialStatus::Verified, Some("2025-06-01 00:00:00")),
-                vec![(102, 2)],
-            ),
-            (
-                cred(4, CredentialStatus::Unverified, Some("2025-06-01 00:00:01")),
-                vec![(103, 2)],
-            ),
-            (cred(5, CredentialStatus::Revoked, None), vec![(104, 5)]),
+            (cred(1, CredentialStatus::Verified, false), vec![(100, 3)]),
+            (cred(2, CredentialStatus::Unverified, false), vec![(101, 4)]),
+            (cred(3, CredentialStatus::Verified, true), vec![(102, 2)]),
+            (cred(4, CredentialStatus::Unverified, true), vec![(103, 2)]),
+            (cred(5, CredentialStatus::Revoked, true), vec![(104, 5)]),
         ];
         let asserted = vec![AssertedSkill {
             learner_id: 7,
             skill_id: 105,
             level: 1,
         }];
-        let doc = learner_doc(learner(), &creds, &asserted, now);
+        let doc = learner_doc(learner(), &creds, &asserted);
         let conf: Vec<(i64, f64, Option<i64>)> = doc
             .evidence
             .iter()
@@ -575,10 +549,9 @@ mod tests {
             vec![
                 (100, 1.0, Some(1)),
                 (101, 0.7, Some(2)),
-                // expires_at == now: expired, half of 1.0
+                // expired: half
                 (102, 0.5, Some(3)),
-                // expires one second later: still full 0.7
-                (103, 0.7, Some(4)),
+                (103, 0.35, Some(4)),
                 (105, 0.4, None),
             ]
         );
@@ -595,10 +568,10 @@ mod tests {
         let mut l = learner();
         l.location = Some("é".repeat(MAX_LOCATION_BYTES));
         let creds = vec![(
-            cred(1, CredentialStatus::Verified, None),
+            cred(1, CredentialStatus::Verified, false),
             vec![(100, 0), (101, 6), (102, 5)],
         )];
-        let doc = learner_doc(l, &creds, &[], t("2025-01-01 00:00:00"));
+        let doc = learner_doc(l, &creds, &[]);
         assert_eq!(doc.evidence.len(), 1);
         let loc = doc.location.expect("location");
         assert!(loc.len() <= MAX_LOCATION_BYTES && loc.chars().all(|c| c == 'é'));

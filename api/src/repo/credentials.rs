@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{
-    CredentialSource, CredentialStatus, EntityKind, Operation, Page, PageRequest, check_level, now,
-    outbox, parse_stored,
+    CredentialSource, CredentialStatus, EntityKind, LearnerSet, Operation, Page, PageRequest,
+    check_level, now, outbox, parse_stored,
 };
 use crate::db::schema::{credential_skills, credentials};
 use crate::db::{DbConn, DbError, DbResult};
@@ -130,6 +130,7 @@ pub async fn add(
         for (skill_id, level) in &new.skills {
             let v = (
                 credential_skills::credential_id.eq(id),
+                credential_skills::learner_id.eq(learner_id),
                 credential_skills::skill_id.eq(*skill_id),
                 credential_skills::level.eq(*level),
             );
@@ -214,48 +215,94 @@ pub async fn of_learners(conn: &mut DbConn<'_>, learner_ids: &[i64]) -> DbResult
     rows.into_iter().map(to_model).collect()
 }
 
-/// Every credential of the learners with ids in `lo..=hi`, by learner then id (the bulk
-/// path: see [`super::learners::in_range`]).
-pub async fn of_learner_range(
-    conn: &mut DbConn<'_>,
-    lo: i64,
-    hi: i64,
-) -> DbResult<Vec<Credential>> {
-    let rows: Vec<Row> = crate::load_rows!(
-        conn,
-        credentials::table
-            .filter(credentials::learner_id.between(lo, hi))
-            .order((credentials::learner_id.asc(), credentials::id.asc()))
-            .select(Row::as_select())
-    )?;
-    rows.into_iter().map(to_model).collect()
+/// What the search index reads of a credential (MATCHING.md "Levels and evidence"):
+/// whether it has expired is judged by the database at the reader's `now`, so no
+/// timestamp is decoded (at 1M learners that decoding was a visible share of the build).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialEvidence {
+    /// Id.
+    pub id: i64,
+    /// Holder.
+    pub learner_id: i64,
+    /// Title (searchable text unless revoked).
+    pub title: String,
+    /// Recorded verification state.
+    pub status: CredentialStatus,
+    /// `expires_at <= now` at the reading's `now`.
+    pub expired: bool,
 }
 
-/// Skills of the credentials of the learners with ids in `lo..=hi`, as (credential id,
-/// skill id, level), by learner, credential, then skill.
-pub async fn skills_of_learner_range(
+/// The credentials of the learners of `set` as evidence, by learner then id, with expiry
+/// judged at `now` (see [`CredentialEvidence`]).
+pub async fn evidence(
     conn: &mut DbConn<'_>,
-    lo: i64,
-    hi: i64,
+    set: LearnerSet<'_>,
+    now: chrono::NaiveDateTime,
+) -> DbResult<Vec<CredentialEvidence>> {
+    macro_rules! read {
+        ($filter:expr) => {
+            crate::load_rows!(
+                conn,
+                credentials::table
+                    .filter($filter)
+                    .order((credentials::learner_id.asc(), credentials::id.asc()))
+                    .select((
+                        credentials::id,
+                        credentials::learner_id,
+                        credentials::title,
+                        credentials::status,
+                        credentials::expires_at.le(now),
+                    ))
+            )
+        };
+    }
+    let rows: Vec<(i64, i64, String, String, Option<bool>)> = match set {
+        LearnerSet::Ids(ids) => read!(credentials::learner_id.eq_any(ids.to_vec())),
+        LearnerSet::Range(lo, hi) => read!(credentials::learner_id.between(lo, hi)),
+    }?;
+    rows.into_iter()
+        .map(|(id, learner_id, title, status, expired)| {
+            Ok(CredentialEvidence {
+                id,
+                learner_id,
+                title,
+                status: parse_stored(&status)?,
+                expired: expired == Some(true),
+            })
+        })
+        .collect()
+}
+
+/// The skills of the credentials of the learners of `set`, as (credential id, skill id,
+/// level), by learner, credential, then skill: read from credential_skills_learner_idx
+/// alone (migration 4), with no join and no lookup per credential.
+pub async fn evidence_skills(
+    conn: &mut DbConn<'_>,
+    set: LearnerSet<'_>,
 ) -> DbResult<Vec<(i64, i64, i32)>> {
-    Ok(crate::load_rows!(
-        conn,
-        credential_skills::table
-            .inner_join(credentials::table)
-            .filter(credentials::learner_id.between(lo, hi))
-            // The order of the credentials' learner index, then of the primary key: no
-            // sort step (ordering by credential id alone made SQLite sort every range).
-            .order((
-                credentials::learner_id.asc(),
-                credentials::id.asc(),
-                credential_skills::skill_id.asc()
-            ))
-            .select((
-                credential_skills::credential_id,
-                credential_skills::skill_id,
-                credential_skills::level
-            ))
-    )?)
+    macro_rules! read {
+        ($filter:expr) => {
+            crate::load_rows!(
+                conn,
+                credential_skills::table
+                    .filter($filter)
+                    .order((
+                        credential_skills::learner_id.asc(),
+                        credential_skills::credential_id.asc(),
+                        credential_skills::skill_id.asc()
+                    ))
+                    .select((
+                        credential_skills::credential_id,
+                        credential_skills::skill_id,
+                        credential_skills::level
+                    ))
+            )
+        };
+    }
+    Ok(match set {
+        LearnerSet::Ids(ids) => read!(credential_skills::learner_id.eq_any(ids.to_vec())),
+        LearnerSet::Range(lo, hi) => read!(credential_skills::learner_id.between(lo, hi)),
+    }?)
 }
 
 /// A page of one learner's credentials, in id order.

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::outbox;
-use super::{EntityKind, Operation, RemotePreference, Visibility, check_level, now, parse_stored};
+use super::{
+    EntityKind, LearnerSet, Operation, RemotePreference, Visibility, check_level, now, parse_stored,
+};
 use crate::db::schema::{learner_aspirations, learner_skills, learners};
 use crate::db::{DbConn, DbError, DbResult};
 use crate::with_conn;
@@ -322,41 +324,100 @@ pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Learne
     rows.into_iter().map(to_model).collect()
 }
 
-/// The learners with ids in `lo..=hi`, in id order. The `*_range` readers are the bulk
-/// path (snapshots, insights): a range scan instead of a long `IN` list, and on SQLite
-/// diesel's synchronous row decoding ([`crate::load_rows`]) rather than the async
-/// wrapper's owned copy of every field (see BENCHMARKS.md for what that cost).
-pub async fn in_range(conn: &mut DbConn<'_>, lo: i64, hi: i64) -> DbResult<Vec<Learner>> {
-    let rows: Vec<Row> = crate::load_rows!(
-        conn,
-        learners::table
-            .filter(learners::id.between(lo, hi))
-            .order(learners::id.asc())
-            .select(Row::as_select())
-    )?;
-    rows.into_iter().map(to_model).collect()
+/// What the search index reads of a profile: neither the name nor the timestamps (the
+/// index does not hold them, and decoding them was a visible share of a 1M-learner
+/// build).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexedProfile {
+    /// Id.
+    pub id: i64,
+    /// One-line summary.
+    pub headline: Option<String>,
+    /// Longer free text.
+    pub bio: Option<String>,
+    /// Where they are.
+    pub location: Option<String>,
+    /// Where they want to work.
+    pub remote_preference: RemotePreference,
+    /// Who may see them.
+    pub visibility: Visibility,
 }
 
-/// Self-asserted skills of the learners with ids in `lo..=hi`, by learner then skill.
-pub async fn asserted_skills_in_range(
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = learners)]
+#[diesel(check_for_backend(diesel::pg::Pg, diesel::sqlite::Sqlite))]
+struct IndexedRow {
+    id: i64,
+    headline: Option<String>,
+    bio: Option<String>,
+    location: Option<String>,
+    remote_preference: String,
+    visibility: String,
+}
+
+/// The indexed part of the profiles of `set`, in id order. The bulk readers
+/// ([`LearnerSet`]) are what the index is built from: a range scan for a snapshot, an id
+/// list for an outbox batch.
+pub async fn indexed_profiles(
     conn: &mut DbConn<'_>,
-    lo: i64,
-    hi: i64,
+    set: LearnerSet<'_>,
+) -> DbResult<Vec<IndexedProfile>> {
+    macro_rules! read {
+        ($filter:expr) => {
+            crate::load_rows!(
+                conn,
+                learners::table
+                    .filter($filter)
+                    .order(learners::id.asc())
+                    .select(IndexedRow::as_select())
+            )
+        };
+    }
+    let rows: Vec<IndexedRow> = match set {
+        LearnerSet::Ids(ids) => read!(learners::id.eq_any(ids.to_vec())),
+        LearnerSet::Range(lo, hi) => read!(learners::id.between(lo, hi)),
+    }?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(IndexedProfile {
+                id: r.id,
+                headline: r.headline,
+                bio: r.bio,
+                location: r.location,
+                remote_preference: parse_stored(&r.remote_preference)?,
+                visibility: parse_stored(&r.visibility)?,
+            })
+        })
+        .collect()
+}
+
+/// Self-asserted skills of the learners of `set`, by learner then skill.
+pub async fn asserted_skills(
+    conn: &mut DbConn<'_>,
+    set: LearnerSet<'_>,
 ) -> DbResult<Vec<AssertedSkill>> {
-    let rows: Vec<(i64, i64, i32)> = crate::load_rows!(
-        conn,
-        learner_skills::table
-            .filter(learner_skills::learner_id.between(lo, hi))
-            .order((
-                learner_skills::learner_id.asc(),
-                learner_skills::skill_id.asc()
-            ))
-            .select((
-                learner_skills::learner_id,
-                learner_skills::skill_id,
-                learner_skills::level
-            ))
-    )?;
+    macro_rules! read {
+        ($filter:expr) => {
+            crate::load_rows!(
+                conn,
+                learner_skills::table
+                    .filter($filter)
+                    .order((
+                        learner_skills::learner_id.asc(),
+                        learner_skills::skill_id.asc()
+                    ))
+                    .select((
+                        learner_skills::learner_id,
+                        learner_skills::skill_id,
+                        learner_skills::level
+                    ))
+            )
+        };
+    }
+    let rows: Vec<(i64, i64, i32)> = match set {
+        LearnerSet::Ids(ids) => read!(learner_skills::learner_id.eq_any(ids.to_vec())),
+        LearnerSet::Range(lo, hi) => read!(learner_skills::learner_id.between(lo, hi)),
+    }?;
     Ok(rows
         .into_iter()
         .map(|(learner_id, skill_id, level)| AssertedSkill {
@@ -404,27 +465,7 @@ pub async fn asserted_skills_of(
     conn: &mut DbConn<'_>,
     ids: &[i64],
 ) -> DbResult<Vec<AssertedSkill>> {
-    let rows: Vec<(i64, i64, i32)> = with_conn!(conn, |c| learner_skills::table
-        .filter(learner_skills::learner_id.eq_any(ids))
-        .order((
-            learner_skills::learner_id.asc(),
-            learner_skills::skill_id.asc()
-        ))
-        .select((
-            learner_skills::learner_id,
-            learner_skills::skill_id,
-            learner_skills::level
-        ))
-        .load(c)
-        .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(learner_id, skill_id, level)| AssertedSkill {
-            learner_id,
-            skill_id,
-            level,
-        })
-        .collect())
+    asserted_skills(conn, LearnerSet::Ids(ids)).await
 }
 
 /// Aspirations (occupation ids) of these learners as (learner id, occupation id).

@@ -20,6 +20,18 @@ mod page;
 pub use enums::*;
 pub use page::{Page, PageRequest};
 
+/// Which learners a bulk reader reads: these ids (the incremental path: the learners an
+/// outbox batch names), or every learner with an id in `lo..=hi` (a range scan: the
+/// snapshot path). On SQLite both decode rows with diesel's synchronous API
+/// ([`crate::load_rows`]).
+#[derive(Debug, Clone, Copy)]
+pub enum LearnerSet<'a> {
+    /// These ids (any order; unknown ids are ignored).
+    Ids(&'a [i64]),
+    /// Every id in `lo..=hi`.
+    Range(i64, i64),
+}
+
 diesel::define_sql_function! {
     /// SQL `lower(text)`, on both backends.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;

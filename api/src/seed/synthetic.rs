@@ -114,6 +114,7 @@ struct CredentialRow {
 #[diesel(table_name = credential_skills)]
 struct CredentialSkillRow {
     credential_id: i64,
+    learner_id: i64,
     skill_id: i64,
     level: i32,
 }
@@ -361,10 +362,11 @@ async fn pg_insert_batch(
     }
     if !b.credential_skills.is_empty() {
         diesel::sql_query(
-            "INSERT INTO credential_skills (credential_id, skill_id, level) \
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::integer[])",
+            "INSERT INTO credential_skills (credential_id, learner_id, skill_id, level) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::integer[])",
         )
         .bind::<Array<BigInt>, _>(col!(b.credential_skills, credential_id))
+        .bind::<Array<BigInt>, _>(col!(b.credential_skills, learner_id))
         .bind::<Array<BigInt>, _>(col!(b.credential_skills, skill_id))
         .bind::<Array<Integer>, _>(col!(b.credential_skills, level))
         .execute(c)
@@ -783,6 +785,7 @@ fn learner_rows(m: &Model, rng: &mut ChaCha8Rng, n: &mut NextIds, index: usize, 
         for &(skill, level) in group {
             b.credential_skills.push(CredentialSkillRow {
                 credential_id: cid,
+                learner_id,
                 skill_id: skill,
                 level,
             });

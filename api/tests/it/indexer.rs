@@ -424,6 +424,45 @@ async fn learner_docs_weigh_evidence_as_matching_md_says() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_database_judges_expiry_at_the_readers_now_inclusive() {
+    // expires_at <= now is expired (MATCHING.md), compared by the database (SQLite
+    // compares the stored text), on the id-list and the range reader alike.
+    for t in TestDb::all().await {
+        let mut p = t.db.conn().await.expect("conn");
+        let c = &mut p.conn();
+        let s = skill(c, "sql", None).await;
+        let ada = learner(c, "ada", Visibility::Recruiters).await;
+        let at =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").expect("t");
+        let expires = at("2031-05-04 10:20:30.250");
+        let mut new = credential(s, 3, CredentialStatus::Verified, None);
+        new.issued_at = at("2030-01-01 00:00:00");
+        new.expires_at = Some(expires);
+        repo::credentials::add(c, ada, &new).await.expect("add");
+        for (now, expired) in [
+            (expires - TimeDelta::milliseconds(1), false),
+            (expires, true),
+            (expires + TimeDelta::seconds(1), true),
+            (at("2031-05-04 10:20:30"), false),
+        ] {
+            let by_id = docs::learner_docs(c, &[ada], now).await.expect("docs");
+            let by_range = docs::learner_docs_in_range(c, ada, ada, now)
+                .await
+                .expect("docs");
+            for (reader, d) in [("ids", &by_id), ("range", &by_range)] {
+                let e = &d[0].evidence[0];
+                assert_eq!(
+                    (e.expired, e.confidence()),
+                    (expired, if expired { 0.5 } else { 1.0 }),
+                    "{reader} reader at {now} on {:?}",
+                    t.db.backend()
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_credential_that_expires_after_indexing_stops_counting_in_full() {
     for t in TestDb::all().await {
         let mut p = t.db.conn().await.expect("conn");

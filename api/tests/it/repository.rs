@@ -328,6 +328,43 @@ async fn the_schema_itself_rejects_out_of_range_values() {
                 talent_api::with_conn!(c, |conn| diesel::sql_query(s.as_str()).execute(conn).await);
             assert!(r.is_err(), "weight {w} accepted");
         }
+
+        // A credential's skills name the credential's own holder (migration 4's copy of
+        // learner_id cannot drift): another learner is refused, the holder accepted.
+        let other = learner(c, "dee").await;
+        let cred = repo::credentials::add(
+            c,
+            id,
+            &repo::credentials::NewCredential {
+                title: "t".into(),
+                issuer: "i".into(),
+                issued_at: repo::now(),
+                expires_at: None,
+                status: repo::CredentialStatus::Verified,
+                source: repo::CredentialSource::Learner,
+                microcredential_id: None,
+                skills: vec![],
+            },
+        )
+        .await
+        .expect("credential");
+        let skill_row = |holder: i64| {
+            format!(
+                "INSERT INTO credential_skills (credential_id, learner_id, skill_id, level) VALUES ({}, {holder}, {sql}, 3)",
+                cred.id
+            )
+        };
+        let s = skill_row(other);
+        let r = talent_api::with_conn!(c, |conn| diesel::sql_query(s.as_str()).execute(conn).await);
+        assert!(r.is_err(), "{:?} accepted another learner", t.db.backend());
+        let s = skill_row(id);
+        let r = talent_api::with_conn!(c, |conn| diesel::sql_query(s.as_str()).execute(conn).await);
+        assert_eq!(
+            r.ok(),
+            Some(1),
+            "{:?}: the holder's own row",
+            t.db.backend()
+        );
     }
 }
 
