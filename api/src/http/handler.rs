@@ -60,7 +60,14 @@ impl Outcome {
 }
 
 fn json_response(media: MediaType, status: StatusCode, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    bytes_response(
+        media,
+        status,
+        serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec()),
+    )
+}
+
+fn bytes_response(media: MediaType, status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut resp = Response::new(Body::from(bytes));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
@@ -263,7 +270,7 @@ async fn serve<E: Executor>(
     let mut http_headers = HeaderMap::new();
     let mut bodies = Vec::with_capacity(responses.len());
     let mut request_errors = 0;
-    for (resp, state) in responses.into_iter().zip(&states) {
+    for (resp, state) in responses.iter().zip(&states) {
         let request_error = !state.executed() && !resp.errors.is_empty();
         request_errors += usize::from(request_error);
         if resp.is_ok()
@@ -274,27 +281,42 @@ async fn serve<E: Executor>(
             http_headers.insert(header::CACHE_CONTROL, v);
         }
         http_headers.extend(resp.http_headers.clone());
-        let mut body = serde_json::to_value(&resp).unwrap_or(Value::Null);
-        if request_error && let Value::Object(map) = &mut body {
-            map.remove("data");
-        }
-        bodies.push(body);
+        bodies.push(ResponseBody {
+            resp,
+            request_error,
+        });
     }
     let status = if media == MediaType::GraphQLResponseJson && request_errors == bodies.len() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let (body, operation) = if batch {
-        (Value::Array(bodies), "(batch)".to_string())
+    // Serialized straight from async-graphql's values: no serde_json::Value copy of a
+    // response that can hold thousands of fields.
+    let (bytes, operation) = if batch {
+        (serde_json::to_vec(&bodies), "(batch)".to_string())
     } else {
         let op = match &states[0] {
             s if s.executed() => s.operation().unwrap_or_else(|| "(anonymous)".to_string()),
             _ => "(none)".to_string(),
         };
-        (bodies.pop().unwrap_or(Value::Null), op)
+        (serde_json::to_vec(&bodies[0]), op)
     };
-    let mut response = json_response(media, status, &body);
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "a GraphQL response could not be serialized");
+            return Outcome::error(
+                &app.metrics,
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                errors::INTERNAL,
+                errors::INTERNAL_MESSAGE,
+                request_id,
+            );
+        }
+    };
+    let mut response = bytes_response(media, status, bytes);
     response.headers_mut().extend(http_headers);
     Outcome {
         response,
@@ -335,6 +357,28 @@ fn is_length_limit(err: &axum::Error) -> bool {
         source = e.source();
     }
     false
+}
+
+/// One GraphQL response as sent: a request error (nothing executed) has no `data`
+/// entry (GraphQL over HTTP), anything else is async-graphql's own serialization.
+struct ResponseBody<'a> {
+    resp: &'a async_graphql::Response,
+    request_error: bool,
+}
+
+impl serde::Serialize for ResponseBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        if !self.request_error {
+            return self.resp.serialize(s);
+        }
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("errors", &self.resp.errors)?;
+        if !self.resp.extensions.is_empty() {
+            map.serialize_entry("extensions", &self.resp.extensions)?;
+        }
+        map.end()
+    }
 }
 
 impl IntoResponse for Outcome {
