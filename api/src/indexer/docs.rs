@@ -5,8 +5,9 @@
 //! - A credential's skills are evidence: status VERIFIED -> [`EvidenceKind::VerifiedCredential`]
 //!   (confidence 1.0), UNVERIFIED -> [`EvidenceKind::UnverifiedCredential`] (0.7); a
 //!   credential whose `expires_at <= now` is [`EvidenceStatus::Expired`] (half its
-//!   confidence; the database compares, see [`repo::credentials::CredentialEvidence`]); REVOKED is left out (counts not at all), and so is its title from the
-//!   searchable text.
+//!   confidence; the database compares, see [`repo::credentials::CredentialEvidence`]);
+//!   REVOKED is left out (counts not at all), and so is its title from the searchable
+//!   text.
 //! - Self-asserted skills are [`EvidenceKind::SelfAsserted`] (0.4), never expired.
 //! - Text: headline, bio and the titles of the credentials that are not revoked.
 //! - Remote preference: REMOTE -> Remote, ONSITE -> OnSite, HYBRID and ANY -> Hybrid
