@@ -215,6 +215,17 @@ pub async fn of_learners(conn: &mut DbConn<'_>, learner_ids: &[i64]) -> DbResult
     rows.into_iter().map(to_model).collect()
 }
 
+/// A credential skill as the readers return it: (credential id, skill id, level).
+const SKILL_COLUMNS: (
+    credential_skills::credential_id,
+    credential_skills::skill_id,
+    credential_skills::level,
+) = (
+    credential_skills::credential_id,
+    credential_skills::skill_id,
+    credential_skills::level,
+);
+
 /// What the search index reads of a credential (MATCHING.md "Levels and evidence"):
 /// whether it has expired is judged by the database at the reader's `now`, so no
 /// timestamp is decoded (at 1M learners that decoding was a visible share of the build).
@@ -291,11 +302,7 @@ pub async fn evidence_skills(
                         credential_skills::credential_id.asc(),
                         credential_skills::skill_id.asc()
                     ))
-                    .select((
-                        credential_skills::credential_id,
-                        credential_skills::skill_id,
-                        credential_skills::level
-                    ))
+                    .select(SKILL_COLUMNS)
             )
         };
     }
@@ -342,11 +349,7 @@ pub async fn skills_of(
             credential_skills::credential_id.asc(),
             credential_skills::skill_id.asc()
         ))
-        .select((
-            credential_skills::credential_id,
-            credential_skills::skill_id,
-            credential_skills::level
-        ))
+        .select(SKILL_COLUMNS)
         .load(c)
         .await)?)
 }
