@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod error;
+pub mod fast;
 pub mod ids;
 pub mod input;
 pub mod loaders;

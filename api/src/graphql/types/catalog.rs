@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Object};
 
 use crate::graphql::context::loaders;
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::fast::Fast;
 use crate::graphql::ids::{NodeType, encode};
 use crate::graphql::types::enums::OrganizationKind;
 use crate::repo;
@@ -104,8 +105,8 @@ pub struct SkillRequirement(pub repo::occupations::Requirement);
 #[Object]
 impl SkillRequirement {
     /// The skill.
-    async fn skill(&self, ctx: &Context<'_>) -> ApiResult<Skill> {
-        skill(ctx, self.0.skill_id).await
+    async fn skill(&self, ctx: &Context<'_>) -> ApiResult<Fast<Skill>> {
+        skill(ctx, self.0.skill_id).await.map(Fast)
     }
     /// Minimum level, 1..5.
     async fn min_level(&self) -> i32 {

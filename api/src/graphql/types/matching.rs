@@ -8,6 +8,7 @@ use super::job::Job;
 use super::learner::Learner;
 use crate::graphql::context::loaders;
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::fast::{Fast, FastList};
 use crate::repo::occupations::Requirement;
 
 /// An engine requirement as the API's requirement.
@@ -28,13 +29,15 @@ pub struct RequirementContribution(pub search_index::Contribution);
 #[Object]
 impl RequirementContribution {
     /// The requirement.
-    async fn requirement(&self) -> super::catalog::SkillRequirement {
-        super::catalog::SkillRequirement(api_requirement(&self.0.requirement))
+    async fn requirement(&self) -> Fast<super::catalog::SkillRequirement> {
+        Fast(super::catalog::SkillRequirement(api_requirement(
+            &self.0.requirement,
+        )))
     }
     /// The skill of the evidence used; null when there was none (credit 0).
-    async fn evidence_skill(&self, ctx: &Context<'_>) -> ApiResult<Option<Skill>> {
+    async fn evidence_skill(&self, ctx: &Context<'_>) -> ApiResult<Option<Fast<Skill>>> {
         match &self.0.evidence_used {
-            Some(e) => Ok(Some(skill(ctx, e.skill).await?)),
+            Some(e) => Ok(Some(Fast(skill(ctx, e.skill).await?))),
             None => Ok(None),
         }
     }
@@ -75,16 +78,16 @@ impl MatchExplanation {
         self.0.score
     }
     /// One entry per requirement, in requirement order.
-    async fn contributions(&self) -> Vec<RequirementContribution> {
+    async fn contributions(&self) -> FastList<Fast<RequirementContribution>> {
         self.0
             .contributions
             .iter()
             .cloned()
-            .map(RequirementContribution)
+            .map(|c| Fast(RequirementContribution(c)))
             .collect()
     }
     /// Must-have skills with no credit at all.
-    async fn missing_must_haves(&self, ctx: &Context<'_>) -> ApiResult<Vec<Skill>> {
+    async fn missing_must_haves(&self, ctx: &Context<'_>) -> ApiResult<FastList<Fast<Skill>>> {
         let l = loaders(ctx)?;
         let found = l
             .skill
@@ -94,7 +97,7 @@ impl MatchExplanation {
             .0
             .missing_must_haves
             .iter()
-            .filter_map(|id| found.get(id).cloned().map(Skill))
+            .filter_map(|id| found.get(id).cloned().map(|s| Fast(Skill(s))))
             .collect())
     }
 }
@@ -119,8 +122,8 @@ impl CandidateMatch {
         self.explanation.score
     }
     /// The per-requirement breakdown.
-    async fn explanation(&self) -> MatchExplanation {
-        MatchExplanation(self.explanation.clone())
+    async fn explanation(&self) -> Fast<MatchExplanation> {
+        Fast(MatchExplanation(self.explanation.clone()))
     }
 }
 
@@ -144,8 +147,8 @@ impl JobMatch {
         self.explanation.score
     }
     /// The per-requirement breakdown.
-    async fn explanation(&self) -> MatchExplanation {
-        MatchExplanation(self.explanation.clone())
+    async fn explanation(&self) -> Fast<MatchExplanation> {
+        Fast(MatchExplanation(self.explanation.clone()))
     }
 }
 
