@@ -188,12 +188,13 @@ pub async fn get(conn: &mut DbConn<'_>, id: i64) -> DbResult<Job> {
 
 /// The jobs with these ids, in id order.
 pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Job>> {
-    let rows: Vec<Row> = with_conn!(conn, |c| jobs::table
-        .filter(jobs::id.eq_any(ids))
-        .order(jobs::id.asc())
-        .select(Row::as_select())
-        .load(c)
-        .await)?;
+    let rows: Vec<Row> = crate::load_rows!(
+        conn,
+        jobs::table
+            .filter(jobs::id.eq_any(ids.to_vec()))
+            .order(jobs::id.asc())
+            .select(Row::as_select())
+    )?;
     rows.into_iter().map(to_model).collect()
 }
 
@@ -202,21 +203,22 @@ pub async fn requirements_of(
     conn: &mut DbConn<'_>,
     ids: &[i64],
 ) -> DbResult<Vec<(i64, Requirement)>> {
-    let rows: Vec<RequirementRow> = with_conn!(conn, |c| job_requirements::table
-        .filter(job_requirements::job_id.eq_any(ids))
-        .order((
-            job_requirements::job_id.asc(),
-            job_requirements::skill_id.asc()
-        ))
-        .select((
-            job_requirements::job_id,
-            job_requirements::skill_id,
-            job_requirements::min_level,
-            job_requirements::weight,
-            job_requirements::required,
-        ))
-        .load(c)
-        .await)?;
+    let rows: Vec<RequirementRow> = crate::load_rows!(
+        conn,
+        job_requirements::table
+            .filter(job_requirements::job_id.eq_any(ids.to_vec()))
+            .order((
+                job_requirements::job_id.asc(),
+                job_requirements::skill_id.asc()
+            ))
+            .select((
+                job_requirements::job_id,
+                job_requirements::skill_id,
+                job_requirements::min_level,
+                job_requirements::weight,
+                job_requirements::required,
+            ))
+    )?;
     Ok(owned_requirements(rows))
 }
 

@@ -315,12 +315,13 @@ pub async fn get(conn: &mut DbConn<'_>, id: i64) -> DbResult<Learner> {
 
 /// The learners with these ids, in id order.
 pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Learner>> {
-    let rows: Vec<Row> = with_conn!(conn, |c| learners::table
-        .filter(learners::id.eq_any(ids))
-        .order(learners::id.asc())
-        .select(Row::as_select())
-        .load(c)
-        .await)?;
+    let rows: Vec<Row> = crate::load_rows!(
+        conn,
+        learners::table
+            .filter(learners::id.eq_any(ids.to_vec()))
+            .order(learners::id.asc())
+            .select(Row::as_select())
+    )?;
     rows.into_iter().map(to_model).collect()
 }
 

@@ -79,12 +79,13 @@ pub async fn create(conn: &mut DbConn<'_>, new: &NewSkill<'_>) -> DbResult<Skill
 
 /// The skills with these ids, in id order.
 pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Skill>> {
-    Ok(with_conn!(conn, |c| skills::table
-        .filter(skills::id.eq_any(ids))
-        .order(skills::id.asc())
-        .select(Skill::as_select())
-        .load(c)
-        .await)?)
+    Ok(crate::load_rows!(
+        conn,
+        skills::table
+            .filter(skills::id.eq_any(ids.to_vec()))
+            .order(skills::id.asc())
+            .select(Skill::as_select())
+    )?)
 }
 
 /// The skill with this slug, if any.
