@@ -373,16 +373,27 @@ pub async fn run(
                 "HTTP: {name} at concurrency {c} for {} s",
                 cfg.http_secs
             ));
+            let cpu_before = cpu_seconds(pid);
             let p = phase(&url, reqs.clone(), c, cfg.http_secs).await;
+            // The server's own CPU per request (user + system, all threads): steadier
+            // than a latency percentile on a shared machine, and what the overhead
+            // around the engine costs.
+            let cpu_ms = cpu_before
+                .zip(cpu_seconds(pid))
+                .map(|(a, b)| (b - a) * 1000.0 / p.requests.max(1) as f64);
             say(format!(
-                "  {name} c{c}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors of {}",
+                "  {name} c{c}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors of {}, server CPU {} ms/request",
                 p.rps(),
                 p.p50_ms,
                 p.p99_ms,
                 p.errors,
-                p.requests
+                p.requests,
+                cpu_ms.map_or("-".to_string(), |m| format!("{m:.2}"))
             ));
             out[name][format!("c{c}")] = p.json();
+            if let Some(m) = cpu_ms {
+                out[name][format!("c{c}")]["server_cpu_ms_per_request"] = json!(round3(m));
+            }
         }
     }
     let rps = |o: &Value, n: &str, c: &str| o[n][c]["rps"].as_f64().unwrap_or(0.0);
