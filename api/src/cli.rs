@@ -42,6 +42,10 @@ pub struct GlobalArgs {
     /// Connections in the database pool (default 10 for PostgreSQL, 4 for SQLite).
     #[arg(long, global = true, env = "TALENT_DB_POOL_SIZE")]
     pub pool_size: Option<u32>,
+    /// SQLite: page cache per pooled connection, in MiB (1..=4096; default 32).
+    #[arg(long, global = true, env = "TALENT_SQLITE_CACHE_MIB",
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub sqlite_cache_mib: Option<u32>,
     /// Log format.
     #[arg(
         long,
@@ -158,11 +162,14 @@ pub struct TokenArgs {
 /// Parses arguments and runs the command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(cli.global.log_format);
-    let storage = StorageConfig::new(
+    let mut storage = StorageConfig::new(
         cli.global.data_dir.clone(),
         cli.global.database_url.clone(),
         cli.global.pool_size,
     );
+    if let Some(mib) = cli.global.sqlite_cache_mib {
+        storage.pool.sqlite_cache_mib = mib;
+    }
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(&storage, &args).await,
         Command::Migrate { revert_all } => {

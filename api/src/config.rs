@@ -7,6 +7,7 @@
 //! | `TALENT_DATA_DIR` | `./data` | holds talent.db, index/ and the generated JWT secret |
 //! | `TALENT_ADDR` | `127.0.0.1:8080` | listen address of `talent serve` |
 //! | `TALENT_DB_POOL_SIZE` | 10 (PostgreSQL), 4 (SQLite) | connections in the pool |
+//! | `TALENT_SQLITE_CACHE_MIB` | 32 | SQLite page cache per pooled connection, MiB (1..=4096) |
 //! | `TALENT_JWT_SECRET` | generated once into `<data-dir>/jwt-secret` (mode 0600) | HS256 secret |
 //! | `TALENT_JWT_ISSUER` | `talent` | required `iss` |
 //! | `TALENT_JWT_AUDIENCE` | `talent-api` | required `aud` |

@@ -19,9 +19,12 @@ use crate::repo;
 /// The schema type.
 pub type TalentSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema with its services and the HTTP limits.
+/// Builds the schema with its services and the HTTP limits. `metrics` is also schema
+/// data: resolvers record the engine's time in it.
 pub fn build(services: Services, cfg: &HttpConfig, metrics: Arc<Metrics>) -> TalentSchema {
-    let builder = Schema::build(Query::default(), Mutation::default(), Subscription).data(services);
+    let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
+        .data(services)
+        .data(metrics.clone());
     apply_limits(builder, cfg, metrics).finish()
 }
 

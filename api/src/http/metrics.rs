@@ -14,6 +14,14 @@
 //! | `talent_index_lag` | gauge | |
 //! | `talent_index_applied_seq` | gauge | |
 //! | `talent_db_pool_connections` | gauge | `state` = `open` / `idle` |
+//! | `talent_search_duration_seconds` | histogram | `operation` |
+//! | `talent_search_wait_seconds` | histogram | `operation` |
+//!
+//! The search histograms time the engine calls of the ranking resolvers
+//! (`searchCandidates`, `recommendedJobs`, ...): how long the engine ran, and how long the
+//! call waited to start after the resolver handed it to the blocking pool. Their
+//! `operation` is the resolver's field name, a fixed set. With the request histogram they
+//! split a request's time into the engine and everything else.
 //!
 //! `operation` is the executed operation's name, `(anonymous)` for an unnamed one,
 //! `(batch)` for a batched request and `(none)` when nothing ran (refused requests).
@@ -34,6 +42,12 @@ const BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
+/// Upper bounds (seconds) of the search histograms' buckets (engine calls take
+/// milliseconds; a hand-off to the blocking pool, microseconds).
+const SEARCH_BUCKETS: [f64; 12] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0,
+];
+
 /// A callback returning the database pool's (open, idle) connections.
 pub type PoolGauge = Box<dyn Fn() -> (u32, u32) + Send + Sync>;
 
@@ -51,15 +65,66 @@ pub struct Metrics {
 #[derive(Default)]
 struct Inner {
     requests: BTreeMap<(String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
+    latency: BTreeMap<String, Histogram<{ BUCKETS.len() }>>,
     errors: BTreeMap<String, u64>,
+    search_run: BTreeMap<&'static str, Histogram<{ SEARCH_BUCKETS.len() }>>,
+    search_wait: BTreeMap<&'static str, Histogram<{ SEARCH_BUCKETS.len() }>>,
 }
 
-#[derive(Default)]
-struct Histogram {
-    buckets: [u64; BUCKETS.len()],
+/// A cumulative histogram over fixed bucket bounds (Prometheus `_bucket`, `_sum`,
+/// `_count`).
+struct Histogram<const N: usize> {
+    buckets: [u64; N],
     count: u64,
     sum: f64,
+}
+
+impl<const N: usize> Default for Histogram<N> {
+    fn default() -> Self {
+        Histogram {
+            buckets: [0; N],
+            count: 0,
+            sum: 0.0,
+        }
+    }
+}
+
+impl<const N: usize> Histogram<N> {
+    fn observe(&mut self, bounds: &[f64; N], elapsed: Duration) {
+        let secs = elapsed.as_secs_f64();
+        for (b, le) in self.buckets.iter_mut().zip(bounds) {
+            if secs <= *le {
+                *b += 1;
+            }
+        }
+        self.count += 1;
+        self.sum += secs;
+    }
+}
+
+/// Writes the histogram family `name` with one series per `label` value.
+fn render_histograms<'a, K: AsRef<str> + 'a, const N: usize>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    label: &str,
+    bounds: &[f64; N],
+    series: impl IntoIterator<Item = (&'a K, &'a Histogram<N>)>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+    for (value, h) in series {
+        let value = escape(value.as_ref());
+        for (le, n) in bounds.iter().zip(h.buckets) {
+            let _ = writeln!(out, "{name}_bucket{{{label}=\"{value}\",le=\"{le}\"}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{label}=\"{value}\",le=\"+Inf\"}} {}",
+            h.count
+        );
+        let _ = writeln!(out, "{name}_sum{{{label}=\"{value}\"}} {}", h.sum);
+        let _ = writeln!(out, "{name}_count{{{label}=\"{value}\"}} {}", h.count);
+    }
 }
 
 impl std::fmt::Debug for Metrics {
@@ -94,15 +159,27 @@ impl Metrics {
         let mut inner = self.lock();
         let op = bounded(inner.latency.keys(), inner.latency.len(), operation);
         *inner.requests.entry((op.clone(), status)).or_default() += 1;
-        let h = inner.latency.entry(op).or_default();
-        let secs = elapsed.as_secs_f64();
-        for (i, le) in BUCKETS.iter().enumerate() {
-            if secs <= *le {
-                h.buckets[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += secs;
+        inner
+            .latency
+            .entry(op)
+            .or_default()
+            .observe(&BUCKETS, elapsed);
+    }
+
+    /// Records one engine call of the resolver `operation`: it waited `wait` for a
+    /// blocking thread, then ran for `run`.
+    pub fn observe_search(&self, operation: &'static str, wait: Duration, run: Duration) {
+        let mut inner = self.lock();
+        inner
+            .search_wait
+            .entry(operation)
+            .or_default()
+            .observe(&SEARCH_BUCKETS, wait);
+        inner
+            .search_run
+            .entry(operation)
+            .or_default()
+            .observe(&SEARCH_BUCKETS, run);
     }
 
     /// Counts one GraphQL error with `extensions.code` = `code`.
@@ -131,32 +208,14 @@ impl Metrics {
                     escape(op)
                 );
             }
-            out.push_str("# HELP talent_http_request_duration_seconds GraphQL HTTP request latency by operation name.\n");
-            out.push_str("# TYPE talent_http_request_duration_seconds histogram\n");
-            for (op, h) in &inner.latency {
-                let op = escape(op);
-                for (le, n) in BUCKETS.iter().zip(h.buckets) {
-                    let _ = writeln!(
-                        out,
-                        "talent_http_request_duration_seconds_bucket{{operation=\"{op}\",le=\"{le}\"}} {n}"
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "talent_http_request_duration_seconds_bucket{{operation=\"{op}\",le=\"+Inf\"}} {}",
-                    h.count
-                );
-                let _ = writeln!(
-                    out,
-                    "talent_http_request_duration_seconds_sum{{operation=\"{op}\"}} {}",
-                    h.sum
-                );
-                let _ = writeln!(
-                    out,
-                    "talent_http_request_duration_seconds_count{{operation=\"{op}\"}} {}",
-                    h.count
-                );
-            }
+            render_histograms(
+                &mut out,
+                "talent_http_request_duration_seconds",
+                "GraphQL HTTP request latency by operation name.",
+                "operation",
+                &BUCKETS,
+                &inner.latency,
+            );
             out.push_str("# HELP talent_graphql_errors_total GraphQL errors by extensions.code.\n");
             out.push_str("# TYPE talent_graphql_errors_total counter\n");
             for (code, n) in &inner.errors {
@@ -166,6 +225,22 @@ impl Metrics {
                     escape(code)
                 );
             }
+            render_histograms(
+                &mut out,
+                "talent_search_duration_seconds",
+                "Time the search engine ran per call, by resolver.",
+                "operation",
+                &SEARCH_BUCKETS,
+                &inner.search_run,
+            );
+            render_histograms(
+                &mut out,
+                "talent_search_wait_seconds",
+                "Time an engine call waited for a blocking thread, by resolver.",
+                "operation",
+                &SEARCH_BUCKETS,
+                &inner.search_wait,
+            );
         }
         gauge(
             &mut out,
@@ -250,6 +325,34 @@ mod tests {
             "talent_index_applied_seq 42",
             "talent_db_pool_connections{state=\"open\"} 5",
             "talent_db_pool_connections{state=\"idle\"} 3",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
+        }
+    }
+
+    #[test]
+    fn search_histograms_split_wait_from_run() {
+        let m = Metrics::new();
+        m.observe_search(
+            "searchCandidates",
+            Duration::from_micros(50),
+            Duration::from_millis(4),
+        );
+        m.observe_search(
+            "searchCandidates",
+            Duration::from_micros(300),
+            Duration::from_millis(30),
+        );
+        let text = m.render();
+        for line in [
+            "talent_search_duration_seconds_bucket{operation=\"searchCandidates\",le=\"0.005\"} 1",
+            "talent_search_duration_seconds_bucket{operation=\"searchCandidates\",le=\"0.05\"} 2",
+            "talent_search_duration_seconds_count{operation=\"searchCandidates\"} 2",
+            "talent_search_duration_seconds_sum{operation=\"searchCandidates\"} 0.034",
+            "talent_search_wait_seconds_bucket{operation=\"searchCandidates\",le=\"0.0001\"} 1",
+            "talent_search_wait_seconds_bucket{operation=\"searchCandidates\",le=\"0.0005\"} 2",
+            "talent_search_wait_seconds_count{operation=\"searchCandidates\"} 2",
+            "# TYPE talent_search_wait_seconds histogram",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line}\n{text}");
         }

@@ -677,7 +677,7 @@ async fn a_streamed_snapshot_holds_every_document_once_whether_read_on_one_conne
             &t.url,
             &PoolConfig {
                 max_size: 1,
-                connect_timeout: Duration::from_secs(5),
+                ..PoolConfig::default_for(t.db.backend())
             },
         )
         .await

@@ -654,3 +654,39 @@ async fn deleting_a_user_erases_the_learner_and_records_it_for_the_index() {
         );
     }
 }
+
+/// Every pooled SQLite connection runs with the configured page cache (the pragma is
+/// per connection, so each one the pool opens must set it).
+#[tokio::test(flavor = "multi_thread")]
+async fn pooled_sqlite_connections_use_the_configured_page_cache() {
+    use diesel::sql_types::BigInt;
+    #[derive(diesel::QueryableByName)]
+    struct CacheSize {
+        #[diesel(sql_type = BigInt)]
+        cache_size: i64,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("cache.db").to_string_lossy().into_owned();
+    for mib in [talent_api::db::DEFAULT_SQLITE_CACHE_MIB, 7] {
+        let mut cfg = talent_api::db::PoolConfig::default_for(Backend::Sqlite);
+        cfg.sqlite_cache_mib = mib;
+        let db = talent_api::db::Db::connect(&url, &cfg).await.unwrap();
+        // Hold every connection at once, so each is a distinct pooled connection.
+        let mut held = Vec::new();
+        for _ in 0..cfg.max_size {
+            held.push(db.conn().await.unwrap());
+        }
+        for p in &mut held {
+            let DbConn::Sqlite(c) = p.conn() else {
+                panic!("SQLite URL gave another backend");
+            };
+            let rows: Vec<CacheSize> = c
+                .spawn_blocking(|c| {
+                    diesel::RunQueryDsl::load(diesel::sql_query("PRAGMA cache_size"), c)
+                })
+                .await
+                .unwrap();
+            assert_eq!(rows[0].cache_size, -(i64::from(mib) * 1024), "{mib} MiB");
+        }
+    }
+}

@@ -374,25 +374,40 @@ pub async fn run(
                 cfg.http_secs
             ));
             let cpu_before = cpu_seconds(pid);
+            let engine_before = engine_seconds(&client, &base).await;
             let p = phase(&url, reqs.clone(), c, cfg.http_secs).await;
+            let engine_after = engine_seconds(&client, &base).await;
             // The server's own CPU per request (user + system, all threads): steadier
             // than a latency percentile on a shared machine, and what the overhead
             // around the engine costs.
             let cpu_ms = cpu_before
                 .zip(cpu_seconds(pid))
                 .map(|(a, b)| (b - a) * 1000.0 / p.requests.max(1) as f64);
+            // The server's engine time per engine call in the phase (its own histogram's
+            // sum over count): what the engine costs inside the server, to set against
+            // the in-process figure.
+            let engine = engine_before
+                .zip(engine_after)
+                .and_then(|(a, b)| EngineTime::per_call(&a, &b));
             say(format!(
-                "  {name} c{c}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors of {}, server CPU {} ms/request",
+                "  {name} c{c}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors of {}, server CPU {} ms/request{}",
                 p.rps(),
                 p.p50_ms,
                 p.p99_ms,
                 p.errors,
                 p.requests,
-                cpu_ms.map_or("-".to_string(), |m| format!("{m:.2}"))
+                cpu_ms.map_or("-".to_string(), |m| format!("{m:.2}")),
+                engine.map_or(String::new(), |(run, wait)| format!(
+                    ", engine in the server {run:.2} ms/call (+{wait:.3} ms waiting for a thread)"
+                ))
             ));
             out[name][format!("c{c}")] = p.json();
             if let Some(m) = cpu_ms {
                 out[name][format!("c{c}")]["server_cpu_ms_per_request"] = json!(round3(m));
+            }
+            if let Some((run, wait)) = engine {
+                out[name][format!("c{c}")]["server_engine_ms_per_call"] = json!(round3(run));
+                out[name][format!("c{c}")]["server_engine_wait_ms_per_call"] = json!(round3(wait));
             }
         }
     }
@@ -423,6 +438,55 @@ pub async fn run(
     Ok(out)
 }
 
+/// The server's `searchCandidates` engine histograms at one moment: (run seconds, wait
+/// seconds, calls).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct EngineTime {
+    run: f64,
+    wait: f64,
+    calls: f64,
+}
+
+impl EngineTime {
+    /// Reads the sums and counts out of a Prometheus text exposition (`None` when the
+    /// server has not run the engine yet).
+    fn parse(text: &str) -> Option<EngineTime> {
+        let value = |series: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(series))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        };
+        Some(EngineTime {
+            run: value("talent_search_duration_seconds_sum{operation=\"searchCandidates\"}")?,
+            wait: value("talent_search_wait_seconds_sum{operation=\"searchCandidates\"}")?,
+            calls: value("talent_search_duration_seconds_count{operation=\"searchCandidates\"}")?,
+        })
+    }
+
+    /// Milliseconds of engine run and of wait per call between two readings.
+    fn per_call(before: &EngineTime, after: &EngineTime) -> Option<(f64, f64)> {
+        let calls = after.calls - before.calls;
+        (calls > 0.0).then(|| {
+            (
+                (after.run - before.run) * 1000.0 / calls,
+                (after.wait - before.wait) * 1000.0 / calls,
+            )
+        })
+    }
+}
+
+async fn engine_seconds(client: &reqwest::Client, base: &str) -> Option<EngineTime> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    EngineTime::parse(&text)
+}
+
 /// CPU seconds (user + system) a process has used (Linux, 100 ticks per second).
 fn cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -443,8 +507,29 @@ fn child_rss_mib(pid: u32) -> Option<f64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
-    use super::is_clean;
+    use super::{EngineTime, is_clean};
+
+    #[test]
+    fn engine_time_per_call_from_two_scrapes() {
+        let scrape = |run: f64, wait: f64, n: u64| {
+            format!(
+                "# TYPE talent_search_duration_seconds histogram\n\
+                 talent_search_duration_seconds_sum{{operation=\"recommendedJobs\"}} 9\n\
+                 talent_search_duration_seconds_sum{{operation=\"searchCandidates\"}} {run}\n\
+                 talent_search_duration_seconds_count{{operation=\"searchCandidates\"}} {n}\n\
+                 talent_search_wait_seconds_sum{{operation=\"searchCandidates\"}} {wait}\n"
+            )
+        };
+        let a = EngineTime::parse(&scrape(1.0, 0.01, 100)).unwrap();
+        let b = EngineTime::parse(&scrape(1.5, 0.015, 200)).unwrap();
+        let (run, wait) = EngineTime::per_call(&a, &b).unwrap();
+        assert!((run - 5.0).abs() < 1e-9, "{run}");
+        assert!((wait - 0.05).abs() < 1e-9, "{wait}");
+        assert_eq!(EngineTime::per_call(&b, &b), None);
+        assert_eq!(EngineTime::parse("talent_index_lag 0\n"), None);
+    }
 
     #[test]
     fn only_data_without_errors_is_clean() {

@@ -185,6 +185,25 @@ async fn recruiter_finds_the_learner_only_after_opt_in_with_an_explanation() {
             Some(3)
         );
         assert_eq!(node["learner"]["displayName"], "Ada");
+        // Both searches ran the engine once each, and /metrics shows it.
+        let metrics = app
+            .client
+            .get(format!("http://{}/metrics", app.addr))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        for line in [
+            "talent_search_duration_seconds_count{operation=\"searchCandidates\"} 2",
+            "talent_search_wait_seconds_count{operation=\"searchCandidates\"} 2",
+        ] {
+            assert!(
+                metrics.lines().any(|l| l == line),
+                "missing {line}\n{metrics}"
+            );
+        }
 
         // Back to private: gone again, count included.
         set_visibility(&app, &learner, "PRIVATE").await;

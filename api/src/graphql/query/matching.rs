@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::{Context, ID, InputObject, Object};
 
@@ -26,7 +27,7 @@ use crate::graphql::types::matching::{
     CandidateMatch, CandidateMatchConnection, ClosestJob, GapAnalysis, JobMatch,
     JobMatchConnection, LearningPathway, MatchExplanation, PathwayStep, SkillGap, SkillUnlock, int,
 };
-use crate::indexer::SearchService;
+use crate::http::Metrics;
 use crate::repo::{self, Role};
 
 /// Filters for candidate search.
@@ -43,15 +44,28 @@ pub struct CandidateFilter {
     pub min_score: Option<f64>,
 }
 
-/// Runs `f` against the engine on a blocking thread (searches are CPU work).
+/// Runs `f` against the engine on a blocking thread (searches are CPU work), and records
+/// in the server's metrics, under `operation`, how long `f` ran and how long the hand-off
+/// to the blocking pool waited before it started (`talent_search_*_seconds`).
 async fn with_engine<R: Send + 'static>(
-    search: &Arc<SearchService>,
+    ctx: &Context<'_>,
+    operation: &'static str,
     f: impl FnOnce(&search_index::Engine) -> R + Send + 'static,
 ) -> ApiResult<R> {
-    let s = search.clone();
-    tokio::task::spawn_blocking(move || s.read(f))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))
+    let s = services(ctx)?.search.clone();
+    let metrics = ctx.data_opt::<Arc<Metrics>>().cloned();
+    let sent = Instant::now();
+    let (r, started, ran) = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let r = s.read(f);
+        (r, started, started.elapsed())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Some(m) = metrics {
+        m.observe_search(operation, started.duration_since(sent), ran);
+    }
+    Ok(r)
 }
 
 /// The signed-in learner's evidence, read from the database now.
@@ -230,7 +244,7 @@ impl MatchingQuery {
             after: after.clone(),
             count_total: ctx.look_ahead().field("totalCount").exists(),
         };
-        let page = with_engine(&services(ctx)?.search, move |e| e.search_candidates(&q)).await??;
+        let page = with_engine(ctx, "searchCandidates", move |e| e.search_candidates(&q)).await??;
         // Hydrate, and re-check visibility against the database (the index may lag a
         // visibility change by a moment: never show a learner who just went private).
         let l = loaders(ctx)?;
@@ -324,7 +338,7 @@ impl MatchingQuery {
             after: after.clone(),
             count_total: ctx.look_ahead().field("totalCount").exists(),
         };
-        let page = with_engine(&services(ctx)?.search, move |e| {
+        let page = with_engine(ctx, "recommendedJobs", move |e| {
             e.jobs_for_evidence(&evidence, &q)
         })
         .await??;
@@ -418,7 +432,7 @@ impl MatchingQuery {
             .map(|g| (g.requirement.skill, g.requirement.min_level))
             .collect();
         let held = search_index::pathway::held_facts(&evidence);
-        let candidates = with_engine(&search, move |e| {
+        let candidates = with_engine(ctx, "learningPathway", move |e| {
             let mut out: HashMap<i64, search_index::MicrocredentialDoc> = HashMap::new();
             let mut needs: Vec<(i64, u8)> = gap_needs;
             let mut seen: BTreeSet<(i64, u8)> = BTreeSet::new();
@@ -511,7 +525,7 @@ impl MatchingQuery {
         let evidence = my_evidence(ctx, learner.id).await?;
         let search = services(ctx)?.search.clone();
         // Candidates: active microcredentials teaching any skill an open job requires.
-        let candidates = with_engine(&search, |e| {
+        let candidates = with_engine(ctx, "closestJobs", |e| {
             let mut needs: BTreeSet<(i64, u8)> = BTreeSet::new();
             for j in e.open_jobs() {
                 needs.extend(j.requirements.iter().map(|r| (r.skill, 1u8)));
@@ -527,7 +541,7 @@ impl MatchingQuery {
         .await?;
         let catalogue = priced_catalogue(ctx, candidates, &currency).await?;
         let tax = search.taxonomy();
-        let found = with_engine(&search, move |e| {
+        let found = with_engine(ctx, "closestJobs", move |e| {
             search_index::pathway::closest_jobs(
                 &tax,
                 &evidence,
@@ -582,7 +596,7 @@ impl MatchingQuery {
         let evidence = my_evidence(ctx, learner.id).await?;
         let search = services(ctx)?.search.clone();
         let tax = search.taxonomy();
-        let unlocks = with_engine(&search, move |e| {
+        let unlocks = with_engine(ctx, "skillUnlocks", move |e| {
             search_index::pathway::unlocks(
                 &tax,
                 &evidence,
