@@ -7,6 +7,7 @@
 //! for both. [`transaction!`](crate::transaction) does the same for a transaction whose
 //! body sees a [`DbConn`] again, so repository functions compose inside it.
 
+pub mod id_list;
 pub mod migrations;
 pub mod schema;
 

@@ -9,6 +9,7 @@ use super::{
     EntityKind, JobStatus, Operation, Page, PageRequest, contains_pattern, lower, now, outbox,
     parse_stored,
 };
+use crate::db::id_list::id_in;
 use crate::db::schema::{job_requirements, jobs};
 use crate::db::{DbConn, DbError, DbResult};
 use crate::with_conn;
@@ -191,7 +192,7 @@ pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Job>> 
     let rows: Vec<Row> = crate::load_rows!(
         conn,
         jobs::table
-            .filter(jobs::id.eq_any(ids.to_vec()))
+            .filter(id_in(jobs::id, ids))
             .order(jobs::id.asc())
             .select(Row::as_select())
     )?;
@@ -206,7 +207,7 @@ pub async fn requirements_of(
     let rows: Vec<RequirementRow> = crate::load_rows!(
         conn,
         job_requirements::table
-            .filter(job_requirements::job_id.eq_any(ids.to_vec()))
+            .filter(id_in(job_requirements::job_id, ids))
             .order((
                 job_requirements::job_id.asc(),
                 job_requirements::skill_id.asc()

@@ -8,6 +8,7 @@ use super::outbox;
 use super::{
     EntityKind, LearnerSet, Operation, RemotePreference, Visibility, check_level, now, parse_stored,
 };
+use crate::db::id_list::id_in;
 use crate::db::schema::{learner_aspirations, learner_skills, learners};
 use crate::db::{DbConn, DbError, DbResult};
 use crate::with_conn;
@@ -318,7 +319,7 @@ pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Learne
     let rows: Vec<Row> = crate::load_rows!(
         conn,
         learners::table
-            .filter(learners::id.eq_any(ids.to_vec()))
+            .filter(id_in(learners::id, ids))
             .order(learners::id.asc())
             .select(Row::as_select())
     )?;

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::{Page, PageRequest, contains_pattern, lower};
+use crate::db::id_list::id_in;
 use crate::db::schema::{skill_aliases, skills};
 use crate::db::{DbConn, DbError, DbResult};
 use crate::with_conn;
@@ -82,7 +83,7 @@ pub async fn get_many(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<Skill>
     Ok(crate::load_rows!(
         conn,
         skills::table
-            .filter(skills::id.eq_any(ids.to_vec()))
+            .filter(id_in(skills::id, ids))
             .order(skills::id.asc())
             .select(Skill::as_select())
     )?)

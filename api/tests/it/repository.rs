@@ -690,3 +690,44 @@ async fn pooled_sqlite_connections_use_the_configured_page_cache() {
         }
     }
 }
+
+/// The by-id readers bind their id list as one parameter (`db::id_list`): the same
+/// rows as a plain `IN` on both backends for an empty list, repeated and unknown ids,
+/// and more ids than SQLite once allowed parameters in one statement.
+#[tokio::test(flavor = "multi_thread")]
+async fn by_id_readers_take_any_list_of_ids() {
+    for t in TestDb::all().await {
+        let mut p = t.db.conn().await.unwrap();
+        let c = &mut p.conn();
+        let a = skill(c, "ids-a", None, &[]).await;
+        let b = skill(c, "ids-b", None, &[]).await;
+        let slugs = |v: Vec<repo::skills::Skill>| -> Vec<String> {
+            v.into_iter().map(|s| s.slug).collect()
+        };
+        let backend = t.db.backend();
+        assert!(
+            repo::skills::get_many(c, &[]).await.unwrap().is_empty(),
+            "{backend:?}"
+        );
+        assert_eq!(
+            slugs(repo::skills::get_many(c, &[b, a, b, -1]).await.unwrap()),
+            ["ids-a", "ids-b"],
+            "{backend:?}"
+        );
+        let many: Vec<i64> = (b + 1..b + 1500).chain([a]).collect();
+        assert_eq!(
+            slugs(repo::skills::get_many(c, &many).await.unwrap()),
+            ["ids-a"],
+            "{backend:?}"
+        );
+        assert!(
+            repo::jobs::get_many(c, &many).await.unwrap().is_empty()
+                && repo::jobs::requirements_of(c, &many)
+                    .await
+                    .unwrap()
+                    .is_empty()
+                && repo::learners::get_many(c, &many).await.unwrap().is_empty(),
+            "{backend:?}"
+        );
+    }
+}
