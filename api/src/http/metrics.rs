@@ -18,7 +18,8 @@
 //! | `talent_search_wait_seconds` | histogram | `operation` |
 //!
 //! The search histograms time the engine calls of the ranking resolvers
-//! (`searchCandidates`, `recommendedJobs`, ...): how long the engine ran, and how long the
+//! (`searchCandidates`, `recommendedJobs`, ...): how long the engine ran (a wait for the
+//! index's read lock included), and how long the
 //! call waited to start after the resolver handed it to the blocking pool. Their
 //! `operation` is the resolver's field name, a fixed set. With the request histogram they
 //! split a request's time into the engine and everything else.

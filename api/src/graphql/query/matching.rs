@@ -45,8 +45,9 @@ pub struct CandidateFilter {
 }
 
 /// Runs `f` against the engine on a blocking thread (searches are CPU work), and records
-/// in the server's metrics, under `operation`, how long `f` ran and how long the hand-off
-/// to the blocking pool waited before it started (`talent_search_*_seconds`).
+/// in the server's metrics, under `operation`, how long `f` ran (with any wait for the
+/// index's read lock while the tail task commits a batch) and how long the hand-off to
+/// the blocking pool waited before it started (`talent_search_*_seconds`).
 async fn with_engine<R: Send + 'static>(
     ctx: &Context<'_>,
     operation: &'static str,
