@@ -85,8 +85,8 @@ pub mod taxonomy;
 pub mod text;
 
 pub use engine::{
-    CandidateFilters, CandidateHit, CandidateQuery, Change, ChangeOp, Cursor, Document, Engine,
-    EngineError, EngineOptions, JobDoc, JobFilters, JobHit, JobQuery, LearnerDoc,
+    CandidateFilters, CandidateHit, CandidateProgress, CandidateQuery, Change, ChangeOp, Cursor,
+    Document, Engine, EngineError, EngineOptions, JobDoc, JobFilters, JobHit, JobQuery, LearnerDoc,
     MicrocredentialDoc, OpenReport, Page, RemotePreference, Snapshot, Visibility,
 };
 pub use scoring::{

@@ -131,6 +131,25 @@ impl CandidateQuery {
     }
 }
 
+/// Told how a candidate search is going, so that a caller can start its own work on
+/// the results (reading the learners, the skills an explanation may name) while the
+/// engine is still busy. Both methods are called at most once per search, on the
+/// engine's thread, in this order; the default methods do nothing. `()` ignores both.
+pub trait CandidateProgress {
+    /// Every skill whose evidence can earn credit for the requirements: each required
+    /// skill known to the taxonomy and its relatives (MATCHING.md), sorted, each once.
+    /// An explanation's `evidence_used` skill is always among them. Called before
+    /// ranking starts.
+    fn creditable_skills(&mut self, _skills: &[SkillId]) {}
+
+    /// The learners of the page, in page order, once ranked and before their
+    /// explanations are built (which reads each one's stored evidence). Not called when
+    /// the search fails before ranking.
+    fn ranked(&mut self, _learners: &[i64]) {}
+}
+
+impl CandidateProgress for () {}
+
 /// One candidate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateHit {
@@ -322,7 +341,18 @@ impl Engine {
     /// (`Recruiters` or `Public`) are ever considered. See the module docs for the result
     /// set and order. Errors on invalid requirements, limit, min score or text query.
     pub fn search_candidates(&self, q: &CandidateQuery) -> Result<Page<CandidateHit>, EngineError> {
-        self.candidates(q, false)
+        self.candidates(q, false, &mut ())
+    }
+
+    /// [`Engine::search_candidates`], telling `progress` the skills an explanation may
+    /// name before ranking and the page's learners before explaining them (see
+    /// [`CandidateProgress`]). The same results.
+    pub fn search_candidates_with(
+        &self,
+        q: &CandidateQuery,
+        progress: &mut dyn CandidateProgress,
+    ) -> Result<Page<CandidateHit>, EngineError> {
+        self.candidates(q, false, progress)
     }
 
     /// The optimised brute-force baseline of [`Engine::search_candidates`]: scores every
@@ -332,16 +362,18 @@ impl Engine {
         &self,
         q: &CandidateQuery,
     ) -> Result<Page<CandidateHit>, EngineError> {
-        self.candidates(q, true)
+        self.candidates(q, true, &mut ())
     }
 
     fn candidates(
         &self,
         q: &CandidateQuery,
         scan: bool,
+        progress: &mut dyn CandidateProgress,
     ) -> Result<Page<CandidateHit>, EngineError> {
         scoring::validate_requirements(&q.requirements)?;
         check_common(q.limit, q.filters.min_score)?;
+        progress.creditable_skills(&self.creditable_skills(&q.requirements));
         let compiled = Compiled::new(&self.tax, &q.requirements);
         let params = Params {
             elig: self.eligibility(&q.filters),
@@ -371,6 +403,7 @@ impl Engine {
         };
         let has_next_page = ranked.len() > q.limit;
         ranked.truncate(q.limit);
+        progress.ranked(&ranked.iter().map(|r| r.id).collect::<Vec<_>>());
         let hits = ranked
             .into_iter()
             .map(|r| {
@@ -394,6 +427,20 @@ impl Engine {
             has_next_page,
             total,
         })
+    }
+
+    /// The skills whose evidence can earn credit for `reqs`: each required skill known to
+    /// the taxonomy and its relatives, sorted, each once.
+    fn creditable_skills(&self, reqs: &[Requirement]) -> Vec<SkillId> {
+        let mut out: Vec<SkillId> = reqs
+            .iter()
+            .filter_map(|r| self.tax.dense(r.skill))
+            .flat_map(|d| self.tax.relatives_dense(d))
+            .map(|(d, _)| self.tax.id_of(d))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     fn text_candidates(

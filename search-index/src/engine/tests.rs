@@ -420,6 +420,9 @@ fn check_query(
                 e.search_candidates(&q)
             }
             .expect("search");
+            if !scan {
+                check_progress(e, &q, &page)?;
+            }
             prop_assert_eq!(page.total, Some(expected.len() as u64));
             prop_assert!(page.hits.len() <= q.limit);
             for h in &page.hits {
@@ -434,6 +437,82 @@ fn check_query(
         prop_assert_eq!(&got, &expected);
     }
     Ok(())
+}
+
+/// What a search told its [`CandidateProgress`], and in which order.
+#[derive(Default)]
+struct Recorded {
+    calls: Vec<&'static str>,
+    skills: Vec<i64>,
+    ranked: Vec<i64>,
+}
+
+impl CandidateProgress for Recorded {
+    fn creditable_skills(&mut self, skills: &[i64]) {
+        self.calls.push("skills");
+        self.skills = skills.to_vec();
+    }
+    fn ranked(&mut self, learners: &[i64]) {
+        self.calls.push("ranked");
+        self.ranked = learners.to_vec();
+    }
+}
+
+/// `search_candidates_with` gives `page` again, reports the page's learners in order,
+/// and reports (sorted, once each) every skill its explanations take evidence from and
+/// every required skill the taxonomy knows.
+fn check_progress(
+    e: &Engine,
+    q: &CandidateQuery,
+    page: &Page<CandidateHit>,
+) -> Result<(), TestCaseError> {
+    let mut rec = Recorded::default();
+    let again = e.search_candidates_with(q, &mut rec).expect("search");
+    prop_assert_eq!(&again, page);
+    prop_assert_eq!(&rec.calls, &["skills", "ranked"]);
+    let ids: Vec<i64> = page.hits.iter().map(|h| h.learner_id).collect();
+    prop_assert_eq!(&rec.ranked, &ids);
+    prop_assert!(
+        rec.skills.windows(2).all(|w| w[0] < w[1]),
+        "{:?}",
+        rec.skills
+    );
+    for h in &page.hits {
+        for c in &h.explanation.contributions {
+            if let Some(used) = c.evidence_used {
+                prop_assert!(
+                    rec.skills.binary_search(&used.skill).is_ok(),
+                    "{}",
+                    used.skill
+                );
+            }
+        }
+    }
+    for r in &q.requirements {
+        let known = e.taxonomy().get(r.skill).is_some();
+        prop_assert_eq!(rec.skills.binary_search(&r.skill).is_ok(), known);
+    }
+    Ok(())
+}
+
+#[test]
+fn progress_is_not_told_of_a_ranking_when_the_search_fails() {
+    let e = Engine::in_memory(small_tax(), opts()).expect("engine");
+    let mut q = CandidateQuery::new(vec![req(2, 3, 1.0, false)]);
+    q.limit = MAX_LIMIT + 1;
+    let mut rec = Recorded::default();
+    assert!(e.search_candidates_with(&q, &mut rec).is_err());
+    assert!(rec.calls.is_empty(), "{:?}", rec.calls);
+    // A text query that does not parse fails after the requirements were compiled.
+    q.limit = 5;
+    q.text = Some("headline:(".into());
+    assert!(matches!(
+        e.search_candidates_with(&q, &mut rec),
+        Err(EngineError::Query(_))
+    ));
+    assert_eq!(rec.calls, ["skills"]);
+    // Skill 2's relatives: itself, its descendants 3, 4 and 5, and its parent 1.
+    assert_eq!(rec.skills, [1, 2, 3, 4, 5]);
 }
 
 proptest! {

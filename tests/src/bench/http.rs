@@ -374,9 +374,9 @@ pub async fn run(
                 cfg.http_secs
             ));
             let cpu_before = cpu_seconds(pid);
-            let engine_before = engine_seconds(&client, &base).await;
+            let scrape_before = scrape(&client, &base).await;
             let p = phase(&url, reqs.clone(), c, cfg.http_secs).await;
-            let engine_after = engine_seconds(&client, &base).await;
+            let scrape_after = scrape(&client, &base).await;
             // The server's own CPU per request (user + system, all threads): steadier
             // than a latency percentile on a shared machine, and what the overhead
             // around the engine costs.
@@ -386,17 +386,24 @@ pub async fn run(
             // The server's engine time per engine call in the phase (its own histogram's
             // sum over count): what the engine costs inside the server, to set against
             // the in-process figure.
-            let engine = engine_before
-                .zip(engine_after)
+            let engine = scrape_before
+                .zip(scrape_after)
+                .and_then(|(a, b)| a.engine.zip(b.engine))
                 .and_then(|(a, b)| EngineTime::per_call(&a, &b));
+            // The handler's own time per request: the latency minus it is transport
+            // and the client; it minus the engine is the server's work around it.
+            let served = scrape_before
+                .zip(scrape_after)
+                .and_then(|(a, b)| Scrape::served_ms_per_request(&a, &b));
             say(format!(
-                "  {name} c{c}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors of {}, server CPU {} ms/request{}",
+                "  {name} c{c}: {:.1} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors of {}, server CPU {} ms/request, handler {} ms/request{}",
                 p.rps(),
                 p.p50_ms,
                 p.p99_ms,
                 p.errors,
                 p.requests,
                 cpu_ms.map_or("-".to_string(), |m| format!("{m:.2}")),
+                served.map_or("-".to_string(), |m| format!("{m:.2}")),
                 engine.map_or(String::new(), |(run, wait)| format!(
                     ", engine in the server {run:.2} ms/call (+{wait:.3} ms waiting for a thread)"
                 ))
@@ -404,6 +411,9 @@ pub async fn run(
             out[name][format!("c{c}")] = p.json();
             if let Some(m) = cpu_ms {
                 out[name][format!("c{c}")]["server_cpu_ms_per_request"] = json!(round3(m));
+            }
+            if let Some(m) = served {
+                out[name][format!("c{c}")]["server_handler_ms_per_request"] = json!(round3(m));
             }
             if let Some((run, wait)) = engine {
                 out[name][format!("c{c}")]["server_engine_ms_per_call"] = json!(round3(run));
@@ -447,15 +457,52 @@ struct EngineTime {
     calls: f64,
 }
 
+/// What one scrape of `/metrics` holds for the bench: the engine's histograms (once
+/// the server has run the engine) and the sum and count of the handler's time for
+/// unnamed operations (the bench's requests are unnamed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scrape {
+    engine: Option<EngineTime>,
+    served: Option<(f64, f64)>,
+}
+
+/// The value of the first line of `text` that starts with `series`.
+fn series_value(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+}
+
+impl Scrape {
+    fn parse(text: &str) -> Scrape {
+        let served = series_value(
+            text,
+            "talent_http_request_duration_seconds_sum{operation=\"(anonymous)\"}",
+        )
+        .zip(series_value(
+            text,
+            "talent_http_request_duration_seconds_count{operation=\"(anonymous)\"}",
+        ));
+        Scrape {
+            engine: EngineTime::parse(text),
+            served,
+        }
+    }
+
+    /// Milliseconds the server's handler took per request between two readings (from
+    /// reading the request body to the serialized response): the client's latency minus
+    /// this is transport and the client.
+    fn served_ms_per_request(before: &Scrape, after: &Scrape) -> Option<f64> {
+        let ((s0, n0), (s1, n1)) = before.served.zip(after.served)?;
+        (n1 > n0).then(|| (s1 - s0) * 1000.0 / (n1 - n0))
+    }
+}
+
 impl EngineTime {
     /// Reads the sums and counts out of a Prometheus text exposition (`None` when the
     /// server has not run the engine yet).
     fn parse(text: &str) -> Option<EngineTime> {
-        let value = |series: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(series))
-                .and_then(|v| v.trim().parse::<f64>().ok())
-        };
+        let value = |series: &str| series_value(text, series);
         Some(EngineTime {
             run: value("talent_search_duration_seconds_sum{operation=\"searchCandidates\"}")?,
             wait: value("talent_search_wait_seconds_sum{operation=\"searchCandidates\"}")?,
@@ -475,7 +522,7 @@ impl EngineTime {
     }
 }
 
-async fn engine_seconds(client: &reqwest::Client, base: &str) -> Option<EngineTime> {
+async fn scrape(client: &reqwest::Client, base: &str) -> Option<Scrape> {
     let text = client
         .get(format!("{base}/metrics"))
         .send()
@@ -484,7 +531,7 @@ async fn engine_seconds(client: &reqwest::Client, base: &str) -> Option<EngineTi
         .text()
         .await
         .ok()?;
-    EngineTime::parse(&text)
+    Some(Scrape::parse(&text))
 }
 
 /// CPU seconds (user + system) a process has used (Linux, 100 ticks per second).
@@ -509,7 +556,7 @@ fn child_rss_mib(pid: u32) -> Option<f64> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::{EngineTime, is_clean};
+    use super::{EngineTime, Scrape, is_clean};
 
     #[test]
     fn engine_time_per_call_from_two_scrapes() {
@@ -529,6 +576,24 @@ mod tests {
         assert!((wait - 0.05).abs() < 1e-9, "{wait}");
         assert_eq!(EngineTime::per_call(&b, &b), None);
         assert_eq!(EngineTime::parse("talent_index_lag 0\n"), None);
+    }
+
+    #[test]
+    fn handler_time_per_request_from_two_scrapes() {
+        let scrape = |sum: f64, n: u64| {
+            Scrape::parse(&format!(
+                "talent_http_request_duration_seconds_sum{{operation=\"Named\"}} 7\n\
+                 talent_http_request_duration_seconds_count{{operation=\"Named\"}} 9\n\
+                 talent_http_request_duration_seconds_sum{{operation=\"(anonymous)\"}} {sum}\n\
+                 talent_http_request_duration_seconds_count{{operation=\"(anonymous)\"}} {n}\n"
+            ))
+        };
+        let (a, b) = (scrape(2.0, 1000), scrape(2.5, 1100));
+        let ms = Scrape::served_ms_per_request(&a, &b).unwrap();
+        assert!((ms - 5.0).abs() < 1e-9, "{ms}");
+        assert_eq!(Scrape::served_ms_per_request(&b, &b), None);
+        assert_eq!(Scrape::parse("talent_index_lag 0\n").served, None);
+        assert_eq!(a.engine, None);
     }
 
     #[test]

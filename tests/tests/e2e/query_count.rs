@@ -204,3 +204,59 @@ async fn a_recent_token_costs_no_statement_unless_the_viewer_cache_is_off() {
         .await;
     }
 }
+
+/// Requirements on broad skills (four families with more than 256 relatives between
+/// them, more than a search reads ahead): the explanation's skills are still read in one
+/// statement once the explanations name the few used, and every contribution names its
+/// skills.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explanations_on_broad_requirements_name_their_skills_in_one_statement() {
+    each_backend(builder(), |app| async move {
+        let admin = app.token("root", "admin", None);
+        let broad = [
+            "cybersecurity",
+            "software-development",
+            "artificial-intelligence",
+            "health-informatics",
+        ];
+        let reqs = requirements(
+            &app,
+            &broad.iter().map(|s| (*s, 1, 1.0, false)).collect::<Vec<_>>(),
+        );
+        app.gql_ok(Some(&admin), "{ me { role } }", json!({})).await;
+        let run = |sel: &'static str| {
+            let (app, admin, reqs) = (&app, &admin, &reqs);
+            async move {
+                let q = format!(
+                    "query($r: [SkillRequirementInput!]) {{ searchCandidates(requirements: $r, first: 20) {{ edges {{ node {{ {sel} }} }} }} }}"
+                );
+                least_statements(app, admin, &q, json!({"r": reqs})).await
+            }
+        };
+        let (base, _) = run("score").await;
+        let (spent, data) = run(
+            "score explanation { contributions { credit requirement { skill { slug } } evidenceSkill { slug } } }",
+        )
+        .await;
+        let edges = data["searchCandidates"]["edges"].as_array().expect("edges");
+        assert!(!edges.is_empty(), "the demo has candidates for these");
+        let mut named = 0;
+        for e in edges {
+            let contributions = e["node"]["explanation"]["contributions"]
+                .as_array()
+                .expect("contributions");
+            assert_eq!(contributions.len(), broad.len());
+            for (c, slug) in contributions.iter().zip(broad) {
+                assert_eq!(c["requirement"]["skill"]["slug"], json!(slug));
+                let credited = c["credit"].as_f64().expect("credit") > 0.0;
+                assert_eq!(c["evidenceSkill"]["slug"].is_string(), credited, "{c}");
+                named += usize::from(credited);
+            }
+        }
+        assert!(named > 0, "some evidence is named");
+        let one = if app.backend == talent_api::db::Backend::Sqlite { 1 } else { 2 };
+        assert_eq!(spent - base, one, "on {:?}", app.backend);
+        app.shutdown().await;
+    })
+    .await;
+}

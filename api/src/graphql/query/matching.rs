@@ -44,6 +44,33 @@ pub struct CandidateFilter {
     pub min_score: Option<f64>,
 }
 
+/// Most skills a candidate search reads ahead of its explanations (a requirement on a
+/// broad skill can have hundreds of relatives; those are read once the explanations
+/// name the few used).
+const MAX_PREFETCHED_SKILLS: usize = 256;
+
+/// Hands a candidate search's progress to the request's early reads (see
+/// `search_candidates`): each sender is used at most once.
+struct Progress {
+    skills: Option<tokio::sync::oneshot::Sender<Vec<i64>>>,
+    ranked: Option<tokio::sync::oneshot::Sender<Vec<i64>>>,
+}
+
+impl search_index::CandidateProgress for Progress {
+    fn creditable_skills(&mut self, skills: &[i64]) {
+        if let Some(tx) = self.skills.take() {
+            // A dropped receiver means the request is gone: nothing to do.
+            let _ = tx.send(skills.to_vec());
+        }
+    }
+
+    fn ranked(&mut self, learners: &[i64]) {
+        if let Some(tx) = self.ranked.take() {
+            let _ = tx.send(learners.to_vec());
+        }
+    }
+}
+
 /// Runs `f` against the engine on a blocking thread (searches are CPU work), and records
 /// in the server's metrics, under `operation`, how long `f` ran (with any wait for the
 /// index's read lock while the tail task commits a batch) and how long the hand-off to
@@ -245,32 +272,72 @@ impl MatchingQuery {
             after: after.clone(),
             count_total: ctx.look_ahead().field("totalCount").exists(),
         };
-        let page = with_engine(ctx, "searchCandidates", move |e| e.search_candidates(&q)).await??;
-        // Hydrate, and re-check visibility against the database (the index may lag a
-        // visibility change by a moment: never show a learner who just went private).
+        // The learners, what the page shows of them and the skills the explanations
+        // may name are read while the engine works: the skills as soon as it has
+        // compiled the requirements, the learners as soon as it has ranked them (it
+        // then still reads each one's stored evidence to explain them). On two cores
+        // at low load this takes those reads off the request's path.
         let l = loaders(ctx)?;
-        let ids: Vec<i64> = page.hits.iter().map(|h| h.learner_id).collect();
         let node = ctx.look_ahead().field("edges").field("node");
-        let explained: Vec<i64> = if node.field("explanation").exists() {
-            page.hits
+        let explain = node.field("explanation").exists();
+        let selection = LearnerSelection::of(&node.field("learner"));
+        let (skills_tx, skills_rx) = tokio::sync::oneshot::channel();
+        let (ranked_tx, ranked_rx) = tokio::sync::oneshot::channel();
+        let mut progress = Progress {
+            skills: explain.then_some(skills_tx),
+            ranked: Some(ranked_tx),
+        };
+        let search = with_engine(ctx, "searchCandidates", move |e| {
+            e.search_candidates_with(&q, &mut progress)
+        });
+        let prefetch_skills = async {
+            match skills_rx.await {
+                Ok(skills) if skills.len() <= MAX_PREFETCHED_SKILLS => {
+                    fetch(&l.skill, skills.iter().copied()).await?;
+                    Ok::<_, ApiError>(skills)
+                }
+                // Too many to read on speculation, or no explanation asked for.
+                Ok(_) | Err(_) => Ok(Vec::new()),
+            }
+        };
+        let hydrate = async {
+            let Ok(ids) = ranked_rx.await else {
+                // The search failed before ranking: its error is the one to report.
+                return Ok(None);
+            };
+            // A learner row that vanished in between only leaves a primed relation
+            // unused.
+            let (learners, ()) = futures::try_join!(
+                fetch(&l.learner, ids.iter().copied()),
+                l.prime_learners(&ids, &[], selection),
+            )?;
+            Ok::<_, ApiError>(Some(learners))
+        };
+        let (page, prefetched, learners) = futures::join!(search, prefetch_skills, hydrate);
+        let page = page??;
+        let (prefetched, learners) = (prefetched?, learners?);
+        let learners = learners.ok_or_else(|| {
+            ApiError::Internal("the engine returned a page without reporting its ranking".into())
+        })?;
+        if explain {
+            // Skills an explanation names that were not read on speculation (a
+            // requirement's skill the index's taxonomy does not know yet, or too many
+            // relatives to read ahead): one more read, as before.
+            let rest: Vec<i64> = page
+                .hits
                 .iter()
                 .flat_map(|h| h.explanation.contributions.iter())
                 .flat_map(|c| [Some(c.requirement.skill), c.evidence_used.map(|e| e.skill)])
                 .flatten()
-                .collect()
-        } else {
-            Vec::new()
-        };
-        // The learners and what the page shows of them at once (a learner row that
-        // vanished in between only leaves a primed relation unused).
-        let (learners, ()) = futures::try_join!(
-            fetch(&l.learner, ids.iter().copied()),
-            l.prime_learners(
-                &ids,
-                &explained,
-                LearnerSelection::of(&node.field("learner"))
-            ),
-        )?;
+                .filter(|s| prefetched.binary_search(s).is_err())
+                .collect();
+            if !rest.is_empty() {
+                fetch(&l.skill, rest).await?;
+            }
+        }
+        // Hydrated above; visibility is re-checked against the database (the index may
+        // lag a visibility change by a moment: never show a learner who just went
+        // private).
         let v = viewer(ctx);
         let items = page
             .hits
