@@ -20,6 +20,13 @@
 //! HTTP guard, whose hook catches panics: a panic inside is caught at the nearest
 //! enclosing field resolved the ordinary way, and masked there.
 //!
+//! [`Ready`] goes one step further for objects whose fields are known without awaiting
+//! anything ([`Immediate`]: values in memory, skills the request has already read): when
+//! every selected field is immediate, the object's value is built in place, with no
+//! future, no per-field context and no DataLoader round; otherwise it resolves as
+//! [`Fast`]. Immediate fields cannot fail, so errors and their paths come only from the
+//! fallback.
+//!
 //! Selections this path does not handle (a field with a directive, a response key given
 //! twice, a fragment on a type other than the object's own) fall back to async-graphql's
 //! `resolve_container` for that object, so every document resolves. The `tests` module
@@ -103,6 +110,93 @@ impl<T> FromIterator<T> for FastList<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         FastList(iter.into_iter().collect())
     }
+}
+
+/// An object some of whose fields are known at once (see the module docs).
+pub trait Immediate: ContainerType {
+    /// The value of `field` (one of this type's fields, as async-graphql would resolve
+    /// it, never an error) when it is known now; `None` to resolve the object the
+    /// usual way.
+    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value>;
+}
+
+/// An object built in place when every selected field is [`Immediate`], else resolved
+/// as [`Fast`]. The GraphQL type is `T`'s.
+pub struct Ready<T>(pub T);
+
+impl<T: Immediate> OutputType for Ready<T> {
+    fn type_name() -> Cow<'static, str> {
+        T::type_name()
+    }
+
+    fn qualified_type_name() -> String {
+        T::qualified_type_name()
+    }
+
+    fn introspection_type_name(&self) -> Cow<'static, str> {
+        self.0.introspection_type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        T::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        match resolve_ready(&self.0, ctx) {
+            Some(value) => Ok(value),
+            None => resolve_object(&self.0, ctx).await,
+        }
+    }
+}
+
+/// `obj`'s value for the selection set of `ctx`, when [`plan`] can flatten the set and
+/// every field in it is [`Immediate`]; `None` otherwise.
+pub fn resolve_ready<T: Immediate>(obj: &T, ctx: &ContextSelectionSet<'_>) -> Option<Value> {
+    let mut fields = Vec::new();
+    if !plan::<T>(obj, ctx, &ctx.item.node, &mut fields) {
+        return None;
+    }
+    let mut map: IndexMap<Name, Value> = IndexMap::with_capacity(fields.len());
+    for field in fields {
+        let value = if field.node.name.node == "__typename" {
+            Value::String(obj.introspection_type_name().into_owned())
+        } else {
+            obj.immediate(ctx, field)?
+        };
+        map.insert(field.node.response_key().node.clone(), value);
+    }
+    Some(if map.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(map)
+    })
+}
+
+/// An object-typed field's value: `obj` for the field's own selection set.
+pub fn ready_object<T: Immediate>(
+    obj: &T,
+    ctx: &ContextSelectionSet<'_>,
+    field: &Positioned<Field>,
+) -> Option<Value> {
+    resolve_ready(obj, &ctx.with_selection_set(&field.node.selection_set))
+}
+
+/// A list-of-objects field's value: each item for the field's own selection set.
+pub fn ready_list<'i, T: Immediate + 'i>(
+    items: impl IntoIterator<Item = &'i T>,
+    ctx: &ContextSelectionSet<'_>,
+    field: &Positioned<Field>,
+) -> Option<Value> {
+    let ctx = ctx.with_selection_set(&field.node.selection_set);
+    items
+        .into_iter()
+        .map(|item| resolve_ready(item, &ctx))
+        .collect::<Option<Vec<Value>>>()
+        .map(Value::List)
 }
 
 /// Resolves `obj` for the selection set of `ctx`: as one `join_all` when [`plan`] can
@@ -280,6 +374,54 @@ mod tests {
         async fn data(&self, ctx: &Context<'_>) -> i32 {
             *ctx.data_unchecked::<i32>()
         }
+        /// Counts its calls (only `built_in_place_fields_skip_their_resolvers` asks
+        /// for it).
+        async fn probe(&self) -> i32 {
+            PROBES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.id
+        }
+    }
+
+    static PROBES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    impl Immediate for Leaf {
+        fn immediate(
+            &self,
+            _ctx: &ContextSelectionSet<'_>,
+            field: &Positioned<Field>,
+        ) -> Option<Value> {
+            Some(match field.node.name.node.as_str() {
+                "name" => Value::String(self.name.clone()),
+                "level" => Value::from(self.level),
+                _ => return None,
+            })
+        }
+    }
+
+    /// `id`, `score`, `leaf` and `leaves` are immediate; the other fields (arguments,
+    /// errors, context data, optional objects) take the fallback.
+    impl Immediate for Item {
+        fn immediate(
+            &self,
+            ctx: &ContextSelectionSet<'_>,
+            field: &Positioned<Field>,
+        ) -> Option<Value> {
+            Some(match field.node.name.node.as_str() {
+                "id" | "probe" => Value::from(self.id),
+                "score" => async_graphql::ScalarType::to_value(&self.score),
+                "leaf" => return ready_object(&self.leaf, ctx, field),
+                "leaves" => {
+                    let leaves: Vec<Leaf> = (0..self.id)
+                        .map(|i| Leaf {
+                            name: format!("l{i}"),
+                            level: i,
+                        })
+                        .collect();
+                    return ready_list(&leaves, ctx, field);
+                }
+                _ => return None,
+            })
+        }
     }
 
     /// Each of `a` and `b` waits for the other: resolves only when the fields of one
@@ -340,6 +482,10 @@ mod tests {
         async fn rapid(&self) -> FastList<Fast<Item>> {
             items().into_iter().map(Fast).collect()
         }
+        /// Built in place where it can be.
+        async fn ready(&self) -> FastList<Ready<Item>> {
+            items().into_iter().map(Ready).collect()
+        }
         /// Makes `Named` part of the schema.
         async fn named(&self) -> Named {
             Named::Item(items().remove(0))
@@ -373,7 +519,9 @@ mod tests {
                 v
             }
         };
-        (run("plain").await, run("rapid").await)
+        let (plain, rapid, ready) = (run("plain").await, run("rapid").await, run("ready").await);
+        assert_eq!(plain, ready, "built in place: {selection} {fragments}");
+        (plain, rapid)
     }
 
     #[tokio::test]
@@ -426,6 +574,24 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&r.data).unwrap(),
             serde_json::json!({"pair": {"a": 1, "b": 2}, "singles": [{"v": 3}, {"v": 3}]})
+        );
+    }
+
+    #[tokio::test]
+    async fn built_in_place_fields_skip_their_resolvers() {
+        let s = schema();
+        let probes = || PROBES.load(std::sync::atomic::Ordering::SeqCst);
+        let before = probes();
+        let r = s.execute("{ ready { probe leaf { name } } }").await;
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(probes(), before, "the ready path ran no resolver");
+        // One field that is not immediate: the object falls back, resolvers and all.
+        let r = s.execute("{ ready { probe times(by: 2) } }").await;
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(probes(), before + 4);
+        assert_eq!(
+            serde_json::to_value(&r.data).unwrap()["ready"][3],
+            serde_json::json!({"probe": 4, "times": 8})
         );
     }
 

@@ -260,3 +260,55 @@ async fn explanations_on_broad_requirements_name_their_skills_in_one_statement()
     })
     .await;
 }
+
+/// The explanation a candidate page builds in place (every selected field known once
+/// the search has read its skills) equals the one resolved field by field, which a
+/// field the in-place path does not know (`aliases`, loaded) forces.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_explanation_built_in_place_equals_the_resolved_one() {
+    each_backend(builder(), |app| async move {
+        let admin = app.token("root", "admin", None);
+        let reqs = requirements(
+            &app,
+            &[
+                ("sql", 3, 2.0, true),
+                ("python", 4, 1.0, true),
+                ("kubernetes", 2, 1.0, true),
+            ],
+        );
+        let page = |extra: &str| {
+            format!(
+                "query($r: [SkillRequirementInput!]) {{ searchCandidates(requirements: $r, first: 20) {{ edges {{ node {{
+                  explanation {{ __typename score
+                    missingMustHaves {{ id slug name category ambiguous __typename }}
+                    contributions {{ __typename heldLevel evidence evidenceExpired relation credit
+                      c: contribution ... on RequirementContribution {{ contribution }}
+                      evidenceSkill {{ id slug name }}
+                      requirement {{ minLevel weight required skill {{ id slug category {extra} }} }} }} }} }} }} }} }}"
+            )
+        };
+        let run = |q: String| {
+            let (app, admin, reqs) = (&app, &admin, &reqs);
+            async move { app.gql_ok(Some(admin), &q, json!({"r": reqs})).await }
+        };
+        let in_place = run(page("")).await;
+        let mut resolved = run(page("aliases")).await;
+        let edges = resolved["searchCandidates"]["edges"]
+            .as_array_mut()
+            .expect("edges");
+        assert!(!edges.is_empty(), "the demo has candidates");
+        let mut missing = 0;
+        for e in edges.iter_mut() {
+            let x = &mut e["node"]["explanation"];
+            missing += x["missingMustHaves"].as_array().map_or(0, Vec::len);
+            for c in x["contributions"].as_array_mut().expect("contributions") {
+                let skill = c["requirement"]["skill"].as_object_mut().expect("skill");
+                assert!(skill.remove("aliases").is_some_and(|a| a.is_array()));
+            }
+        }
+        assert!(missing > 0, "the page exercises missing must-haves");
+        assert_eq!(in_place, resolved, "on {:?}", app.backend);
+        app.shutdown().await;
+    })
+    .await;
+}

@@ -293,7 +293,7 @@ impl MatchingQuery {
         let prefetch_skills = async {
             match skills_rx.await {
                 Ok(skills) if skills.len() <= MAX_PREFETCHED_SKILLS => {
-                    fetch(&l.skill, skills.iter().copied()).await?;
+                    l.fetch_ready_skills(skills.iter().copied()).await?;
                     Ok::<_, ApiError>(skills)
                 }
                 // Too many to read on speculation, or no explanation asked for.
@@ -332,7 +332,7 @@ impl MatchingQuery {
                 .filter(|s| prefetched.binary_search(s).is_err())
                 .collect();
             if !rest.is_empty() {
-                fetch(&l.skill, rest).await?;
+                l.fetch_ready_skills(rest).await?;
             }
         }
         // Hydrated above; visibility is re-checked against the database (the index may

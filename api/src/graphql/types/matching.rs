@@ -1,14 +1,18 @@
 //! Scores, explanations, gaps, pathways and unlocks (MATCHING.md), as the API shows them.
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::parser::types::Field;
+use async_graphql::resolver_utils::enum_value;
+use async_graphql::{
+    Context, ContextSelectionSet, Object, Positioned, ScalarType, SimpleObject, Value,
+};
 
-use super::catalog::{Microcredential, Skill, skill};
+use super::catalog::{Microcredential, Skill, SkillRequirement, ready_skill, skill};
 use super::enums::{EvidenceKind, PathwayObjective, SkillRelation};
 use super::job::Job;
 use super::learner::Learner;
 use crate::graphql::context::loaders;
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::fast::{Fast, FastList};
+use crate::graphql::fast::{Fast, FastList, Immediate, Ready, ready_list, ready_object};
 use crate::repo::occupations::Requirement;
 
 /// An engine requirement as the API's requirement.
@@ -67,6 +71,36 @@ impl RequirementContribution {
     }
 }
 
+impl Immediate for RequirementContribution {
+    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
+        let c = &self.0;
+        Some(match field.node.name.node.as_str() {
+            "requirement" => {
+                return ready_object(
+                    &SkillRequirement(api_requirement(&c.requirement)),
+                    ctx,
+                    field,
+                );
+            }
+            "evidenceSkill" => match &c.evidence_used {
+                Some(e) => return ready_skill(ctx, field, e.skill),
+                None => Value::Null,
+            },
+            "heldLevel" => i32::from(c.held_level).to_value(),
+            "evidence" => c
+                .evidence_used
+                .map_or(Value::Null, |e| enum_value(EvidenceKind::from(e.kind))),
+            "evidenceExpired" => c.evidence_used.is_some_and(|e| e.expired).to_value(),
+            "relation" => c
+                .relation
+                .map_or(Value::Null, |r| enum_value(SkillRelation::from(r))),
+            "credit" => c.credit.to_value(),
+            "contribution" => c.contribution.to_value(),
+            _ => return None,
+        })
+    }
+}
+
 /// A score with its breakdown.
 pub struct MatchExplanation(pub search_index::Explanation);
 
@@ -102,6 +136,32 @@ impl MatchExplanation {
     }
 }
 
+impl Immediate for MatchExplanation {
+    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
+        Some(match field.node.name.node.as_str() {
+            "score" => self.0.score.to_value(),
+            "contributions" => {
+                let items: Vec<RequirementContribution> = self
+                    .0
+                    .contributions
+                    .iter()
+                    .cloned()
+                    .map(RequirementContribution)
+                    .collect();
+                return ready_list(&items, ctx, field);
+            }
+            "missingMustHaves" => Value::List(
+                self.0
+                    .missing_must_haves
+                    .iter()
+                    .map(|&id| ready_skill(ctx, field, id))
+                    .collect::<Option<_>>()?,
+            ),
+            _ => return None,
+        })
+    }
+}
+
 /// A learner ranked for a job or requirements.
 pub struct CandidateMatch {
     /// The learner (already checked visible).
@@ -122,8 +182,9 @@ impl CandidateMatch {
         self.explanation.score
     }
     /// The per-requirement breakdown.
-    async fn explanation(&self) -> Fast<MatchExplanation> {
-        Fast(MatchExplanation(self.explanation.clone()))
+    async fn explanation(&self) -> Ready<MatchExplanation> {
+        // The search read the skills an explanation may name: built in place.
+        Ready(MatchExplanation(self.explanation.clone()))
     }
 }
 
