@@ -41,26 +41,34 @@ use async_graphql::resolver_utils::{ContainerType, resolve_container};
 use async_graphql::{ContextSelectionSet, Name, OutputType, Positioned, ServerResult, Value};
 use futures::future::join_all;
 
+/// The type methods of a wrapper `W(T)` whose GraphQL type is `T`'s: it registers `T`,
+/// so the schema does not change.
+macro_rules! same_type_as_inner {
+    () => {
+        fn type_name() -> Cow<'static, str> {
+            T::type_name()
+        }
+
+        fn qualified_type_name() -> String {
+            T::qualified_type_name()
+        }
+
+        fn introspection_type_name(&self) -> Cow<'static, str> {
+            self.0.introspection_type_name()
+        }
+
+        fn create_type_info(registry: &mut Registry) -> String {
+            T::create_type_info(registry)
+        }
+    };
+}
+
 /// An object whose fields resolve as one future (see the module docs). The GraphQL type
 /// is `T`'s.
 pub struct Fast<T>(pub T);
 
 impl<T: ContainerType> OutputType for Fast<T> {
-    fn type_name() -> Cow<'static, str> {
-        T::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        T::qualified_type_name()
-    }
-
-    fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.0.introspection_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        T::create_type_info(registry)
-    }
+    same_type_as_inner!();
 
     async fn resolve(
         &self,
@@ -125,21 +133,7 @@ pub trait Immediate: ContainerType {
 pub struct Ready<T>(pub T);
 
 impl<T: Immediate> OutputType for Ready<T> {
-    fn type_name() -> Cow<'static, str> {
-        T::type_name()
-    }
-
-    fn qualified_type_name() -> String {
-        T::qualified_type_name()
-    }
-
-    fn introspection_type_name(&self) -> Cow<'static, str> {
-        self.0.introspection_type_name()
-    }
-
-    fn create_type_info(registry: &mut Registry) -> String {
-        T::create_type_info(registry)
-    }
+    same_type_as_inner!();
 
     async fn resolve(
         &self,
