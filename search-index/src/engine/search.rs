@@ -142,13 +142,23 @@ pub trait CandidateProgress {
     /// ranking starts.
     fn creditable_skills(&mut self, _skills: &[SkillId]) {}
 
+    /// Whether to work out the skills for [`CandidateProgress::creditable_skills`] at
+    /// all (a few microseconds; `()` says no).
+    fn wants_creditable_skills(&self) -> bool {
+        true
+    }
+
     /// The learners of the page, in page order, once ranked and before their
     /// explanations are built (which reads each one's stored evidence). Not called when
     /// the search fails before ranking.
     fn ranked(&mut self, _learners: &[i64]) {}
 }
 
-impl CandidateProgress for () {}
+impl CandidateProgress for () {
+    fn wants_creditable_skills(&self) -> bool {
+        false
+    }
+}
 
 /// One candidate.
 #[derive(Debug, Clone, PartialEq)]
@@ -373,7 +383,9 @@ impl Engine {
     ) -> Result<Page<CandidateHit>, EngineError> {
         scoring::validate_requirements(&q.requirements)?;
         check_common(q.limit, q.filters.min_score)?;
-        progress.creditable_skills(&self.creditable_skills(&q.requirements));
+        if progress.wants_creditable_skills() {
+            progress.creditable_skills(&self.creditable_skills(&q.requirements));
+        }
         let compiled = Compiled::new(&self.tax, &q.requirements);
         let params = Params {
             elig: self.eligibility(&q.filters),
