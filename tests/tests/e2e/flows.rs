@@ -1,7 +1,7 @@
 //! A flow per role, end to end over HTTP.
 
 use serde_json::{Value, json};
-use talent_tests::{TestApp, each_backend};
+use talent_tests::{TestApp, each_backend, gid};
 
 use crate::fixture::*;
 
@@ -256,6 +256,140 @@ async fn institution_issues_a_microcredential_and_the_learners_gap_closes() {
             .gql_ok(Some(&learner), "{ me { learner { credentials { totalCount edges { node { status } } } } } }", json!({}))
             .await;
         assert_eq!(me["me"]["learner"]["credentials"]["totalCount"], 1, "only one credential was issued: {me:#}");
+        app.shutdown().await;
+    })
+    .await;
+}
+
+/// `CANDIDATES` for ad hoc requirements.
+const CANDIDATES_FOR: &str = "query($r: [SkillRequirementInput!], $first: Int) {
+    searchCandidates(requirements: $r, first: $first) {
+    totalCount
+    edges { cursor node { score learner { id displayName }
+      explanation { score missingMustHaves { slug }
+        contributions { contribution credit requirement { skill { slug } weight } } } } } } }";
+
+/// Runs `sql` on the app's database around the outbox: the index never hears of it, as
+/// if it lagged the change for good.
+async fn around_the_outbox(app: &TestApp, sql: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    use talent_api::db::DbConn;
+    let mut pooled = app.db.conn().await.expect("a connection");
+    match pooled.conn() {
+        DbConn::Pg(c) => c.batch_execute(sql).await,
+        DbConn::Sqlite(c) => c.batch_execute(sql).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// A job's candidate search starts from the index's copy of the job's requirements
+/// while the database is read, and always answers for the database's requirements:
+/// when the two agree, when the index lags an edit, and when the index does not hold
+/// the job at all. Each time the page equals an ad hoc search for the database's
+/// requirements, cursors and count included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_search_answers_for_the_databases_requirements_while_the_index_lags() {
+    use talent_api::graphql::ids::{self, NodeType};
+    each_backend(TestApp::builder(), |app| async move {
+        let recruiter = app.token("rec-x", "recruiter", Some("demo-employer"));
+        let learners: [(&str, &[(&str, i32)]); 3] = [
+            ("Ada", &[("sql", 4), ("python", 2)]),
+            ("Bo", &[("tableau", 3), ("python", 4)]),
+            ("Cy", &[("sql", 2), ("tableau", 2)]),
+        ];
+        for (name, skills) in learners {
+            let token = app.token(&format!("learner-{name}"), "learner", None);
+            profile(&app, &token, name).await;
+            add_credential(&app, &token, &format!("{name}'s course"), skills).await;
+            set_visibility(&app, &token, "RECRUITERS").await;
+        }
+        let job = create_job(&app, &recruiter, "Data Analyst", JOB, None).await;
+        let job_id = ids::decode(NodeType::Job, &job).expect("a job id");
+        let search = |j: String| {
+            let (app, recruiter) = (&app, &recruiter);
+            async move {
+                let d = app
+                    .gql_ok(Some(recruiter), CANDIDATES, json!({"j": j, "first": 20}))
+                    .await;
+                d["searchCandidates"].clone()
+            }
+        };
+        // A job's requirements are in skill order (the explanation's order).
+        let ad_hoc = |mut reqs: Vec<Req<'static>>| {
+            let (app, recruiter) = (&app, &recruiter);
+            reqs.sort_by_key(|r| ids::decode(NodeType::Skill, &app.skill(r.0)).expect("a skill"));
+            async move {
+                let r = requirements(app, &reqs);
+                let d = app
+                    .gql_ok(
+                        Some(recruiter),
+                        CANDIDATES_FOR,
+                        json!({"r": r, "first": 20}),
+                    )
+                    .await;
+                d["searchCandidates"].clone()
+            }
+        };
+        let indexed_weights = |id: i64| {
+            app.search.read(|e| {
+                e.job(id)
+                    .map(|d| d.requirements.iter().map(|r| r.weight).collect::<Vec<_>>())
+            })
+        };
+
+        // In step: the index holds what the database holds.
+        let agreed = search(job.clone()).await;
+        assert_eq!(agreed["totalCount"], 3, "{agreed:#}");
+        assert_eq!(agreed, ad_hoc(JOB.to_vec()).await);
+
+        // Tableau's weight goes from 1 to 9 in the database only.
+        around_the_outbox(
+            &app,
+            &format!(
+                "UPDATE job_requirements SET weight = 9 WHERE job_id = {job_id} \
+                 AND skill_id = (SELECT id FROM skills WHERE slug = 'tableau')"
+            ),
+        )
+        .await;
+        assert!(
+            indexed_weights(job_id).is_some_and(|w| !w.contains(&9.0)),
+            "the index still has the old weight"
+        );
+        let edited: Vec<Req<'static>> = vec![
+            ("sql", 3, 3.0, true),
+            ("python", 3, 2.0, false),
+            ("tableau", 2, 9.0, false),
+        ];
+        let lagging = search(job.clone()).await;
+        assert_ne!(lagging, agreed, "the edit changes the page");
+        assert_eq!(lagging, ad_hoc(edited.clone()).await);
+
+        // A copy of the job that the index never heard of.
+        around_the_outbox(
+            &app,
+            &format!(
+                "INSERT INTO jobs (employer_id, title, description) \
+                 SELECT employer_id, 'Unindexed', description FROM jobs WHERE id = {job_id}; \
+                 INSERT INTO job_requirements (job_id, skill_id, min_level, weight, required) \
+                 SELECT (SELECT MAX(id) FROM jobs), skill_id, min_level, weight, required \
+                 FROM job_requirements WHERE job_id = {job_id};"
+            ),
+        )
+        .await;
+        let copy = gid(NodeType::Job, job_id + 1);
+        let node = app
+            .gql_ok(
+                Some(&recruiter),
+                "query($id: ID!) { node(id: $id) { ... on Job { title } } }",
+                json!({"id": copy}),
+            )
+            .await;
+        assert_eq!(node["node"]["title"], "Unindexed", "{node:#}");
+        assert!(
+            indexed_weights(job_id + 1).is_none(),
+            "the index lacks the copy"
+        );
+        assert_eq!(search(copy).await, lagging);
         app.shutdown().await;
     })
     .await;

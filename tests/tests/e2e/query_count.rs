@@ -261,11 +261,12 @@ async fn explanations_on_broad_requirements_name_their_skills_in_one_statement()
     .await;
 }
 
-/// The explanation a candidate page builds in place (every selected field known once
-/// the search has read its skills) equals the one resolved field by field, which a
-/// field the in-place path does not know (`aliases`, loaded) forces.
+/// The candidate page built in place (every selected field known once the search has
+/// read its skills and learners: cursors, scores, the learners' own columns, page info
+/// and explanations) equals the one resolved field by field, which a field the
+/// in-place path does not know (`aliases`, loaded) forces.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_explanation_built_in_place_equals_the_resolved_one() {
+async fn a_candidate_page_built_in_place_equals_the_resolved_one() {
     each_backend(builder(), |app| async move {
         let admin = app.token("root", "admin", None);
         let reqs = requirements(
@@ -278,7 +279,11 @@ async fn an_explanation_built_in_place_equals_the_resolved_one() {
         );
         let page = |extra: &str| {
             format!(
-                "query($r: [SkillRequirementInput!]) {{ searchCandidates(requirements: $r, first: 20) {{ edges {{ node {{
+                "query($r: [SkillRequirementInput!]) {{ searchCandidates(requirements: $r, first: 20) {{
+                  __typename totalCount
+                  pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor __typename }}
+                  edges {{ cursor __typename node {{ __typename score
+                  learner {{ __typename id displayName headline bio location remotePreference visibility }}
                   explanation {{ __typename score
                     missingMustHaves {{ id slug name category ambiguous __typename }}
                     contributions {{ __typename heldLevel evidence evidenceExpired relation credit

@@ -12,6 +12,7 @@ use crate::graphql::context::{
     can_see_job, can_see_learner, loaders, require_my_learner, require_role, services, viewer,
 };
 use crate::graphql::error::{ApiError, ApiResult};
+use crate::graphql::fast::Ready;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::input::{
     SkillRequirementInput, check_optional_len, check_score, decode_requirements, engine_requirement,
@@ -212,41 +213,25 @@ impl MatchingQuery {
         #[graphql(desc = "Filters.")] filter: Option<CandidateFilter>,
         #[graphql(desc = "Page size, 1..100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-    ) -> ApiResult<CandidateMatchConnection> {
+    ) -> ApiResult<Ready<CandidateMatchConnection>> {
         let me = require_role(ctx, &[Role::Recruiter, Role::Admin])?;
         let limit = page_size(first)?;
         check_optional_len("query", query.as_deref(), 500)?;
-        let reqs: Vec<search_index::Requirement> = match (&job_id, &requirements) {
-            (Some(j), None) => {
-                let l = loaders(ctx)?;
-                let id = ids::decode(NodeType::Job, j)?;
-                // Both at once (the requirements are used only once the job is seen
-                // to be the viewer's).
-                let (mut job, mut reqs) =
-                    futures::try_join!(fetch(&l.job, [id]), fetch(&l.job_requirements, [id]))?;
-                let job = job
-                    .remove(&id)
-                    .filter(|j| can_see_job(viewer(ctx), j))
-                    .ok_or(ApiError::NotFound("job"))?;
-                if me.user.role != Role::Admin
-                    && me.organization.as_ref().map(|o| o.id) != Some(job.employer_id)
-                {
-                    return Err(ApiError::forbidden(
-                        "recruiters search candidates for their own organization's jobs",
-                    ));
-                }
-                reqs.remove(&job.id)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(engine_requirement)
-                    .collect()
-            }
-            (None, Some(r)) => decode_requirements(r)?
-                .iter()
-                .map(engine_requirement)
-                .collect(),
-            _ => return Err(ApiError::bad("give exactly one of jobId and requirements")),
-        };
+        // A job's requirements are read from the database, which also says whether the
+        // job is the recruiter's; that read runs beside the engine, which starts at once
+        // from the index's copy of them (see below).
+        let (job, adhoc): (Option<i64>, Vec<search_index::Requirement>) =
+            match (&job_id, &requirements) {
+                (Some(j), None) => (Some(ids::decode(NodeType::Job, j)?), Vec::new()),
+                (None, Some(r)) => (
+                    None,
+                    decode_requirements(r)?
+                        .iter()
+                        .map(engine_requirement)
+                        .collect(),
+                ),
+                _ => return Err(ApiError::bad("give exactly one of jobId and requirements")),
+            };
         let filter = filter.unwrap_or_default();
         check_optional_len("location", filter.location.as_deref(), 200)?;
         let min_score = filter
@@ -259,8 +244,8 @@ impl MatchingQuery {
             .map(search_index::Cursor::decode)
             .transpose()
             .map_err(|_| ApiError::bad("invalid cursor"))?;
-        let q = search_index::CandidateQuery {
-            requirements: reqs,
+        let mut q = search_index::CandidateQuery {
+            requirements: adhoc,
             text: query.filter(|t| !t.trim().is_empty()),
             filters: search_index::CandidateFilters {
                 location: filter.location.filter(|l| !l.trim().is_empty()),
@@ -287,9 +272,49 @@ impl MatchingQuery {
             skills: explain.then_some(skills_tx),
             ranked: Some(ranked_tx),
         };
+        // For a job, the engine starts from the index's copy of its requirements while
+        // the database says what they are and whose job it is. The page is kept only
+        // when the two agree (they differ for the moment the index lags an edit); a job
+        // the index does not hold yet is searched once its requirements are read.
+        let speculative = q.clone();
         let search = with_engine(ctx, "searchCandidates", move |e| {
-            e.search_candidates_with(&q, &mut progress)
+            let mut q = speculative;
+            if let Some(id) = job {
+                match e.job(id) {
+                    Some(doc) => q.requirements = doc.requirements.clone(),
+                    None => return (q.requirements, None),
+                }
+            }
+            let page = e.search_candidates_with(&q, &mut progress);
+            (q.requirements, Some(page))
         });
+        let checked = async {
+            let Some(id) = job else {
+                return Ok(None);
+            };
+            // Both at once (the requirements are used only once the job is seen to be
+            // the viewer's).
+            let (mut found, mut reqs) =
+                futures::try_join!(fetch(&l.job, [id]), fetch(&l.job_requirements, [id]))?;
+            let found = found
+                .remove(&id)
+                .filter(|j| can_see_job(viewer(ctx), j))
+                .ok_or(ApiError::NotFound("job"))?;
+            if me.user.role != Role::Admin
+                && me.organization.as_ref().map(|o| o.id) != Some(found.employer_id)
+            {
+                return Err(ApiError::forbidden(
+                    "recruiters search candidates for their own organization's jobs",
+                ));
+            }
+            Ok::<_, ApiError>(Some(
+                reqs.remove(&found.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(engine_requirement)
+                    .collect::<Vec<_>>(),
+            ))
+        };
         let prefetch_skills = async {
             match skills_rx.await {
                 Ok(skills) if skills.len() <= MAX_PREFETCHED_SKILLS => {
@@ -313,12 +338,36 @@ impl MatchingQuery {
             )?;
             Ok::<_, ApiError>(Some(learners))
         };
-        let (page, prefetched, learners) = futures::join!(search, prefetch_skills, hydrate);
-        let page = page??;
-        let (prefetched, learners) = (prefetched?, learners?);
-        let learners = learners.ok_or_else(|| {
-            ApiError::Internal("the engine returned a page without reporting its ranking".into())
-        })?;
+        let (searched, checked, prefetched, learners) =
+            futures::join!(search, checked, prefetch_skills, hydrate);
+        let (searched_for, page) = searched?;
+        // The job's checks come first: a caller who may not search it learns nothing else.
+        let checked = checked?;
+        let (prefetched, mut learners) = (prefetched?, learners?);
+        let page = match checked {
+            Some(reqs) if page.is_none() || reqs != searched_for => {
+                // Searched for other requirements, or not yet: search for the database's.
+                q.requirements = reqs;
+                let page = with_engine(ctx, "searchCandidates", move |e| e.search_candidates(&q))
+                    .await??;
+                learners = None;
+                page
+            }
+            _ => {
+                page.ok_or_else(|| ApiError::Internal("a candidate search did not run".into()))??
+            }
+        };
+        let learners = match learners {
+            Some(learners) => learners,
+            None => {
+                let ids: Vec<i64> = page.hits.iter().map(|h| h.learner_id).collect();
+                let (learners, ()) = futures::try_join!(
+                    fetch(&l.learner, ids.iter().copied()),
+                    l.prime_learners(&ids, &[], selection),
+                )?;
+                learners
+            }
+        };
         if explain {
             // Skills an explanation names that were not read on speculation (a
             // requirement's skill the index's taxonomy does not know yet, or too many
@@ -356,12 +405,13 @@ impl MatchingQuery {
             })
             .collect();
         let total = page.total.map(|t| t as i64).unwrap_or(-1);
-        Ok(CandidateMatchConnection::new(
+        // Built in place when the selection allows (see `Immediate for CandidateMatch`).
+        Ok(Ready(CandidateMatchConnection::new(
             items,
             page.has_next_page,
             after.is_some(),
             total,
-        ))
+        )))
     }
 
     /// The signed-in learner: open jobs ranked by match score (then id), with

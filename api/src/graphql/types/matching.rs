@@ -219,6 +219,44 @@ crate::graphql::pagination::connection!(
     CandidateMatch,
     "candidates"
 );
+
+/// A whole candidate page is built in place when everything it selects is known once
+/// the search and its reads are done: the learners' own columns, scores, cursors and
+/// explanations whose skills were read ahead (`searchCandidates` returns it as
+/// [`Ready`]). A learner's relations, for instance, send the page back to resolvers.
+impl Immediate for CandidateMatch {
+    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
+        Some(match field.node.name.node.as_str() {
+            "learner" => return ready_object(&self.learner, ctx, field),
+            "score" => self.explanation.score.to_value(),
+            "explanation" => {
+                return ready_object(&MatchExplanation(self.explanation.clone()), ctx, field);
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl Immediate for CandidateMatchEdge {
+    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
+        Some(match field.node.name.node.as_str() {
+            "node" => return ready_object(&self.node, ctx, field),
+            "cursor" => self.cursor.to_value(),
+            _ => return None,
+        })
+    }
+}
+
+impl Immediate for CandidateMatchConnection {
+    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
+        Some(match field.node.name.node.as_str() {
+            "edges" => return ready_list(&self.edges, ctx, field),
+            "pageInfo" => return ready_object(&self.page_info, ctx, field),
+            "totalCount" => self.total_count.to_value(),
+            _ => return None,
+        })
+    }
+}
 crate::graphql::pagination::connection!(JobMatchConnection, JobMatchEdge, JobMatch, "job matches");
 
 /// A requirement not fully met.
