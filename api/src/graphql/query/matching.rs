@@ -276,13 +276,20 @@ impl MatchingQuery {
         // the database says what they are and whose job it is. The page is kept only
         // when the two agree (they differ for the moment the index lags an edit); a job
         // the index does not hold yet is searched once its requirements are read.
+        // Only for a job the index says is the recruiter's organization's (any job for
+        // an admin): another organization's job is refused without a search, so the
+        // time of a refusal does not tell whether such a job exists.
         let speculative = q.clone();
+        let is_admin = me.user.role == Role::Admin;
+        let my_org = me.organization.as_ref().map(|o| o.id);
         let search = with_engine(ctx, "searchCandidates", move |e| {
             let mut q = speculative;
             if let Some(id) = job {
                 match e.job(id) {
-                    Some(doc) => q.requirements = doc.requirements.clone(),
-                    None => return (q.requirements, None),
+                    Some(doc) if is_admin || my_org == Some(doc.employer_id) => {
+                        q.requirements = doc.requirements.clone();
+                    }
+                    _ => return (q.requirements, None),
                 }
             }
             let page = e.search_candidates_with(&q, &mut progress);
@@ -300,9 +307,7 @@ impl MatchingQuery {
                 .remove(&id)
                 .filter(|j| can_see_job(viewer(ctx), j))
                 .ok_or(ApiError::NotFound("job"))?;
-            if me.user.role != Role::Admin
-                && me.organization.as_ref().map(|o| o.id) != Some(found.employer_id)
-            {
+            if !is_admin && my_org != Some(found.employer_id) {
                 return Err(ApiError::forbidden(
                     "recruiters search candidates for their own organization's jobs",
                 ));
