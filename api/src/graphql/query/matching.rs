@@ -330,18 +330,21 @@ impl MatchingQuery {
                 Ok(_) | Err(_) => Ok(Vec::new()),
             }
         };
-        let hydrate = async {
-            let Ok(ids) = ranked_rx.await else {
-                // The search failed before ranking: its error is the one to report.
-                return Ok(None);
-            };
-            // A learner row that vanished in between only leaves a primed relation
-            // unused.
+        // The page's learners and what the page shows of them. A learner row that
+        // vanished in between only leaves a primed relation unused.
+        let read_learners = |ids: Vec<i64>| async move {
             let (learners, ()) = futures::try_join!(
                 fetch(&l.learner, ids.iter().copied()),
                 l.prime_learners(&ids, &[], selection),
             )?;
-            Ok::<_, ApiError>(Some(learners))
+            Ok::<_, ApiError>(learners)
+        };
+        let hydrate = async {
+            match ranked_rx.await {
+                Ok(ids) => read_learners(ids).await.map(Some),
+                // The search failed before ranking or did not run: see below.
+                Err(_) => Ok(None),
+            }
         };
         let (searched, checked, prefetched, learners) =
             futures::join!(search, checked, prefetch_skills, hydrate);
@@ -364,14 +367,7 @@ impl MatchingQuery {
         };
         let learners = match learners {
             Some(learners) => learners,
-            None => {
-                let ids: Vec<i64> = page.hits.iter().map(|h| h.learner_id).collect();
-                let (learners, ()) = futures::try_join!(
-                    fetch(&l.learner, ids.iter().copied()),
-                    l.prime_learners(&ids, &[], selection),
-                )?;
-                learners
-            }
+            None => read_learners(page.hits.iter().map(|h| h.learner_id).collect()).await?,
         };
         if explain {
             // Skills an explanation names that were not read on speculation (a
