@@ -276,9 +276,10 @@ impl MatchingQuery {
         // the database says what they are and whose job it is. The page is kept only
         // when the two agree (they differ for the moment the index lags an edit); a job
         // the index does not hold yet is searched once its requirements are read.
-        // Only for a job the index says is the recruiter's organization's (any job for
-        // an admin): another organization's job is refused without a search, so the
-        // time of a refusal does not tell whether such a job exists.
+        //
+        // The early start is only for a job the index says is the recruiter's
+        // organization's (any job for an admin): another organization's job is refused
+        // without a search, so the time of a refusal does not tell whether it exists.
         let speculative = q.clone();
         let is_admin = me.user.role == Role::Admin;
         let my_org = me.organization.as_ref().map(|o| o.id);
