@@ -1,6 +1,7 @@
 //! The talent marketplace server: configuration, persistence over PostgreSQL or
 //! SQLite, seeds, the HTTP server and the `talent` CLI.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -12,4 +13,5 @@ pub mod insights;
 pub mod repo;
 pub mod seed;
 pub mod server;
+pub mod services;
 pub mod testing;

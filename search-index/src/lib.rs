@@ -85,9 +85,9 @@ pub mod taxonomy;
 pub mod text;
 
 pub use engine::{
-    CandidateFilters, CandidateHit, CandidateProgress, CandidateQuery, Change, ChangeOp, Cursor,
-    Document, Engine, EngineError, EngineOptions, JobDoc, JobFilters, JobHit, JobQuery, LearnerDoc,
-    MicrocredentialDoc, OpenReport, Page, RemotePreference, Snapshot, Visibility,
+    CandidateFilters, CandidateHit, CandidateQuery, Change, ChangeOp, Cursor, Document, Engine,
+    EngineError, EngineOptions, JobDoc, JobFilters, JobHit, JobQuery, LearnerDoc,
+    MicrocredentialDoc, OpenReport, Page, RankedCandidate, RemotePreference, Snapshot, Visibility,
 };
 pub use scoring::{
     Contribution, Evidence, EvidenceKind, EvidenceStatus, Explanation, Gap, Requirement,

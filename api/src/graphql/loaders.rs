@@ -2,12 +2,10 @@
 //! costs one query per relation, whatever the page size.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
 use super::error::ApiError;
-use super::types::catalog::Skill as GqlSkill;
 use crate::db::{Db, DbConn, DbResult};
 use crate::repo::{
     self, credentials::Credential, jobs::Job, learners::Learner, microcredentials::Microcredential,
@@ -106,8 +104,8 @@ loader!(/// Requirements by job id.
 /// Loads `keys` (deduplicated) with `dl`'s loader straight away and feeds the results
 /// into its cache. For the loads a resolver makes one after another before it returns
 /// a page: `load_many` would wait the DataLoader's batching delay (1 ms, plus the timer's
-/// slack) for each, which a profile of candidate search showed as most of its time over
-/// HTTP. Keys already cached are loaded again (one statement either way).
+/// slack) for each, on the request's path. Keys already cached are loaded again (one
+/// statement either way).
 pub async fn fetch<L>(
     dl: &Cached<L>,
     keys: impl IntoIterator<Item = i64>,
@@ -219,9 +217,6 @@ pub struct Loaders {
     pub job: Cached<JobLoader>,
     /// Job requirements.
     pub job_requirements: Cached<JobRequirementsLoader>,
-    /// Skills read by [`Loaders::fetch_ready_skills`], for fields that build their
-    /// values without awaiting (`fast::Immediate`).
-    ready_skills: Mutex<HashMap<i64, GqlSkill>>,
 }
 
 impl Loaders {
@@ -245,33 +240,6 @@ impl Loaders {
         self.prerequisites.clear::<i64>();
         self.job.clear::<i64>();
         self.job_requirements.clear::<i64>();
-        self.lock_ready_skills().clear();
-    }
-
-    fn lock_ready_skills(&self) -> std::sync::MutexGuard<'_, HashMap<i64, GqlSkill>> {
-        // A panic while holding the lock leaves a map that is still consistent.
-        self.ready_skills
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Reads the skills `ids` straight away (as [`fetch`], feeding the skill loader's
-    /// cache too) and keeps them for [`Loaders::with_ready_skill`]. Unknown ids are
-    /// left out.
-    pub async fn fetch_ready_skills(
-        &self,
-        ids: impl IntoIterator<Item = i64>,
-    ) -> Result<(), ApiError> {
-        let found = fetch(&self.skill, ids).await?;
-        let mut ready = self.lock_ready_skills();
-        ready.extend(found.into_iter().map(|(id, s)| (id, GqlSkill(s))));
-        Ok(())
-    }
-
-    /// `f` of the skill `id` when [`Loaders::fetch_ready_skills`] read it; `None`
-    /// otherwise (it then has to be loaded the usual way).
-    pub fn with_ready_skill<R>(&self, id: i64, f: impl FnOnce(&GqlSkill) -> R) -> Option<R> {
-        self.lock_ready_skills().get(&id).map(f)
     }
 
     /// Loads the relations a page of learners shows, as `selection` says (credentials
@@ -371,7 +339,6 @@ impl Loaders {
             prerequisites: dl(PrerequisiteLoader(db.clone())),
             job: dl(JobLoader(db.clone())),
             job_requirements: dl(JobRequirementsLoader(db.clone())),
-            ready_skills: Mutex::new(HashMap::new()),
         }
     }
 }

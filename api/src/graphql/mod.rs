@@ -4,7 +4,6 @@
 
 pub mod context;
 pub mod error;
-pub mod fast;
 pub mod ids;
 pub mod input;
 pub mod loaders;

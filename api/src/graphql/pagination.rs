@@ -1,10 +1,8 @@
 //! Relay connections: `first` 1..100 (default 20), opaque cursors, totalCount.
 
-use async_graphql::parser::types::Field;
-use async_graphql::{ContextSelectionSet, Positioned, ScalarType, SimpleObject, Value};
+use async_graphql::SimpleObject;
 
 use super::error::{ApiError, ApiResult};
-use super::fast::Immediate;
 use super::ids;
 use crate::repo::PageRequest;
 
@@ -55,23 +53,6 @@ impl PageInfo {
             start_cursor: cursors.first().cloned(),
             end_cursor: cursors.last().cloned(),
         }
-    }
-}
-
-impl Immediate for PageInfo {
-    fn immediate(
-        &self,
-        _ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> Option<Value> {
-        let cursor = |c: &Option<String>| c.as_ref().map_or(Value::Null, |c| c.to_value());
-        Some(match field.node.name.node.as_str() {
-            "hasNextPage" => self.has_next_page.to_value(),
-            "hasPreviousPage" => self.has_previous_page.to_value(),
-            "startCursor" => cursor(&self.start_cursor),
-            "endCursor" => cursor(&self.end_cursor),
-            _ => return None,
-        })
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! Without it every authenticated request verifies its token and then provisions its
 //! user (user by subject, organization by slug, organization by id: three statements
-//! through the pool) before anything else runs; the benchmark measured that as most of
-//! the cost of a small request. With it, a token seen in the last `ttl` (30 s by
+//! through the pool) before anything else runs: most of the cost of a small request.
+//! With it, a token seen in the last `ttl` (30 s by
 //! default, `TALENT_VIEWER_CACHE_SECS`) is served from memory.
 //!
 //! What a cached entry may and may not do:
@@ -14,7 +14,7 @@
 //!   one token can never be taken for another;
 //! - a user's role and organization are the ones of the token the entry was made from
 //!   (tokens are self-contained claims); a newer token with other claims is another
-//!   key, and provisioning it updates the stored user as before;
+//!   key, and provisioning it updates the stored user;
 //! - erasing an account forgets its entries at once on this server
 //!   ([`ViewerCache::forget_user`]); another replica keeps its own entry for at most
 //!   `ttl`, during which that token acts as a user whose rows are gone (reads find

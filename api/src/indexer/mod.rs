@@ -56,4 +56,4 @@ mod tail;
 pub mod taxonomy;
 
 pub use reindex::{ReindexReport, reindex};
-pub use service::{IndexerOptions, SearchService};
+pub use service::{IndexerOptions, SearchService, Timed};

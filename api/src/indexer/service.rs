@@ -12,6 +12,17 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinHandle;
 
 use super::shared::Shared;
+
+/// A value with the time it took (see [`SearchService::read_blocking`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Timed<R> {
+    /// The value.
+    pub value: R,
+    /// How long the work waited for a thread.
+    pub waited: Duration,
+    /// How long the work ran.
+    pub ran: Duration,
+}
 use super::{docs, tail, taxonomy};
 use crate::db::Db;
 use crate::repo;
@@ -109,6 +120,27 @@ impl SearchService {
     /// while the tail task commits a batch (milliseconds); keep `f` short.
     pub fn read<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
         self.shared.read(f)
+    }
+
+    /// [`SearchService::read`] on a blocking thread (searches are CPU work): `f`'s
+    /// result with how long the hand-off to the blocking pool waited and how long `f`
+    /// ran (with any wait for the read lock).
+    pub async fn read_blocking<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&Engine) -> R + Send + 'static,
+    ) -> Result<Timed<R>, tokio::task::JoinError> {
+        let this = self.clone();
+        let sent = std::time::Instant::now();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let value = this.read(f);
+            Timed {
+                value,
+                waited: started.duration_since(sent),
+                ran: started.elapsed(),
+            }
+        })
+        .await
     }
 
     /// The taxonomy the index scores with (loaded at start).

@@ -17,9 +17,9 @@ use talent_api::repo::{
 use talent_api::server::{IndexState, Readiness};
 use talent_api::testing::TestDb;
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
-fn options() -> IndexerOptions {
+pub(crate) fn options() -> IndexerOptions {
     IndexerOptions {
         engine: EngineOptions {
             writer_threads: 1,
@@ -32,7 +32,7 @@ fn options() -> IndexerOptions {
     }
 }
 
-async fn start(db: &Db, dir: Option<&Path>) -> anyhow::Result<Arc<SearchService>> {
+pub(crate) async fn start(db: &Db, dir: Option<&Path>) -> anyhow::Result<Arc<SearchService>> {
     SearchService::start_with(
         db.clone(),
         dir.map(Path::to_path_buf),
@@ -42,7 +42,7 @@ async fn start(db: &Db, dir: Option<&Path>) -> anyhow::Result<Arc<SearchService>
     .await
 }
 
-async fn skill(conn: &mut DbConn<'_>, slug: &str, parent: Option<i64>) -> i64 {
+pub(crate) async fn skill(conn: &mut DbConn<'_>, slug: &str, parent: Option<i64>) -> i64 {
     repo::skills::create(
         conn,
         &repo::skills::NewSkill {
@@ -59,7 +59,7 @@ async fn skill(conn: &mut DbConn<'_>, slug: &str, parent: Option<i64>) -> i64 {
     .id
 }
 
-async fn learner(conn: &mut DbConn<'_>, subject: &str, visibility: Visibility) -> i64 {
+pub(crate) async fn learner(conn: &mut DbConn<'_>, subject: &str, visibility: Visibility) -> i64 {
     let user = repo::users::provision(conn, subject, Role::Learner, None)
         .await
         .expect("provision");
@@ -81,7 +81,7 @@ async fn learner(conn: &mut DbConn<'_>, subject: &str, visibility: Visibility) -
     id
 }
 
-async fn employer(conn: &mut DbConn<'_>, slug: &str) -> i64 {
+pub(crate) async fn employer(conn: &mut DbConn<'_>, slug: &str) -> i64 {
     repo::organizations::create(
         conn,
         &repo::organizations::NewOrganization {
@@ -96,7 +96,7 @@ async fn employer(conn: &mut DbConn<'_>, slug: &str) -> i64 {
     .id
 }
 
-fn new_job(title: &str, skill_id: i64) -> repo::jobs::NewJob {
+pub(crate) fn new_job(title: &str, skill_id: i64) -> repo::jobs::NewJob {
     repo::jobs::NewJob {
         title: title.into(),
         description: "pipelines".into(),
@@ -112,7 +112,7 @@ fn new_job(title: &str, skill_id: i64) -> repo::jobs::NewJob {
     }
 }
 
-fn credential(
+pub(crate) fn credential(
     skill: i64,
     level: i32,
     status: CredentialStatus,

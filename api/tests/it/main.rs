@@ -2,6 +2,7 @@
 //! seeds, and the `talent` binary itself.
 
 mod auth;
+mod candidate_search;
 mod cli;
 mod http;
 mod indexer;

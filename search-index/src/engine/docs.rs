@@ -133,6 +133,20 @@ pub struct MicrocredentialDoc {
     pub active: bool,
 }
 
+impl From<MicrocredentialDoc> for crate::pathway::Microcredential {
+    /// What the pathway optimiser needs of an indexed microcredential.
+    fn from(m: MicrocredentialDoc) -> Self {
+        crate::pathway::Microcredential {
+            id: m.id,
+            hours: m.hours,
+            cost_cents: m.cost_cents,
+            skills: m.skills,
+            prerequisites: m.prerequisites,
+            active: m.active,
+        }
+    }
+}
+
 /// Any indexed document (used by rebuild sources).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Document {

@@ -22,8 +22,8 @@ pub use docs::{
 pub use error::{EngineError, SourceError};
 pub use schema::SCHEMA_VERSION;
 pub use search::{
-    CandidateFilters, CandidateHit, CandidateProgress, CandidateQuery, Cursor, JobFilters, JobHit,
-    JobQuery, MAX_LIMIT, Page,
+    CandidateFilters, CandidateHit, CandidateQuery, Cursor, JobFilters, JobHit, JobQuery,
+    MAX_LIMIT, MAX_PATHWAY_NEEDS, Page, RankedCandidate,
 };
 pub use sync::{Engine, EngineOptions, OpenReport, Snapshot, SnapshotItem};
 

@@ -14,7 +14,7 @@
 //! holds the results strictly after it, so pages never overlap or skip even when equal
 //! scores straddle a page boundary.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tantivy::collector::{Collector, DocSetCollector, SegmentCollector};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermQuery};
@@ -34,6 +34,9 @@ use crate::taxonomy::SkillId;
 
 /// Largest page size.
 pub const MAX_LIMIT: usize = 1000;
+
+/// Most distinct (skill, level) needs [`Engine::pathway_candidates`] expands.
+pub const MAX_PATHWAY_NEEDS: usize = 10_000;
 
 /// Position after which the next page starts: the last result of the previous page.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,36 +134,20 @@ impl CandidateQuery {
     }
 }
 
-/// Told how a candidate search is going, so that a caller can start its own work on
-/// the results (reading the learners, the skills an explanation may name) while the
-/// engine is still busy. Both methods are called at most once per search, on the
-/// engine's thread, in this order; the default methods do nothing. `()` ignores both.
-pub trait CandidateProgress {
-    /// Every skill whose evidence can earn credit for the requirements: each required
-    /// skill known to the taxonomy and its relatives (MATCHING.md), sorted, each once.
-    /// An explanation's `evidence_used` skill is always among them. Called before
-    /// ranking starts.
-    fn creditable_skills(&mut self, _skills: &[SkillId]) {}
-
-    /// Whether to work out the skills for [`CandidateProgress::creditable_skills`] at
-    /// all (a few microseconds; `()` says no).
-    fn wants_creditable_skills(&self) -> bool {
-        true
-    }
-
-    /// The learners of the page, in page order, once ranked and before their
-    /// explanations are built (which reads each one's stored evidence). Not called when
-    /// the search fails before ranking.
-    fn ranked(&mut self, _learners: &[i64]) {}
+/// One candidate as ranked, before its explanation (see [`Engine::rank_candidates`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankedCandidate {
+    /// The learner's id.
+    pub learner_id: i64,
+    /// Match score in [0, 1].
+    pub score: f64,
+    /// BM25 text relevance (0 without text query).
+    pub relevance: f32,
+    /// Cursor to continue after this candidate.
+    pub cursor: Cursor,
 }
 
-impl CandidateProgress for () {
-    fn wants_creditable_skills(&self) -> bool {
-        false
-    }
-}
-
-/// One candidate.
+/// One candidate with its explanation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateHit {
     /// The learner's id.
@@ -350,19 +337,11 @@ impl Engine {
     /// Recruiter-facing candidate search: only learners who opted in to recruiters
     /// (`Recruiters` or `Public`) are ever considered. See the module docs for the result
     /// set and order. Errors on invalid requirements, limit, min score or text query.
+    ///
+    /// [`Engine::rank_candidates`] then [`Engine::explain_candidates`] for its page.
     pub fn search_candidates(&self, q: &CandidateQuery) -> Result<Page<CandidateHit>, EngineError> {
-        self.candidates(q, false, &mut ())
-    }
-
-    /// [`Engine::search_candidates`], telling `progress` the skills an explanation may
-    /// name before ranking and the page's learners before explaining them (see
-    /// [`CandidateProgress`]). The same results.
-    pub fn search_candidates_with(
-        &self,
-        q: &CandidateQuery,
-        progress: &mut dyn CandidateProgress,
-    ) -> Result<Page<CandidateHit>, EngineError> {
-        self.candidates(q, false, progress)
+        let ranked = self.rank_candidates(q)?;
+        self.explained(q, ranked)
     }
 
     /// The optimised brute-force baseline of [`Engine::search_candidates`]: scores every
@@ -372,20 +351,66 @@ impl Engine {
         &self,
         q: &CandidateQuery,
     ) -> Result<Page<CandidateHit>, EngineError> {
-        self.candidates(q, true, &mut ())
+        let ranked = self.rank(q, true)?;
+        self.explained(q, ranked)
     }
 
-    fn candidates(
+    /// The page of [`Engine::search_candidates`] without explanations: who ranks where,
+    /// with scores and cursors.
+    pub fn rank_candidates(
         &self,
         q: &CandidateQuery,
-        scan: bool,
-        progress: &mut dyn CandidateProgress,
+    ) -> Result<Page<RankedCandidate>, EngineError> {
+        self.rank(q, false)
+    }
+
+    /// The explanation of each of `learners` against `requirements`, in order, from the
+    /// evidence the index holds for them (so each explanation's score is the score the
+    /// learner ranked with). A learner the index does not hold is explained with no
+    /// evidence (score 0).
+    pub fn explain_candidates(
+        &self,
+        requirements: &[Requirement],
+        learners: &[i64],
+    ) -> Result<Vec<Explanation>, EngineError> {
+        scoring::validate_requirements(requirements)?;
+        learners
+            .iter()
+            .map(|&id| {
+                let evidence = self.stored_evidence(id)?.unwrap_or_default();
+                Ok(scoring::score_unchecked(&self.tax, requirements, &evidence))
+            })
+            .collect()
+    }
+
+    fn explained(
+        &self,
+        q: &CandidateQuery,
+        ranked: Page<RankedCandidate>,
     ) -> Result<Page<CandidateHit>, EngineError> {
+        let ids: Vec<i64> = ranked.hits.iter().map(|r| r.learner_id).collect();
+        let explanations = self.explain_candidates(&q.requirements, &ids)?;
+        Ok(Page {
+            hits: ranked
+                .hits
+                .into_iter()
+                .zip(explanations)
+                .map(|(r, explanation)| CandidateHit {
+                    learner_id: r.learner_id,
+                    score: r.score,
+                    relevance: r.relevance,
+                    explanation,
+                    cursor: r.cursor,
+                })
+                .collect(),
+            has_next_page: ranked.has_next_page,
+            total: ranked.total,
+        })
+    }
+
+    fn rank(&self, q: &CandidateQuery, scan: bool) -> Result<Page<RankedCandidate>, EngineError> {
         scoring::validate_requirements(&q.requirements)?;
         check_common(q.limit, q.filters.min_score)?;
-        if progress.wants_creditable_skills() {
-            progress.creditable_skills(&self.creditable_skills(&q.requirements));
-        }
         let compiled = Compiled::new(&self.tax, &q.requirements);
         let params = Params {
             elig: self.eligibility(&q.filters),
@@ -415,44 +440,23 @@ impl Engine {
         };
         let has_next_page = ranked.len() > q.limit;
         ranked.truncate(q.limit);
-        progress.ranked(&ranked.iter().map(|r| r.id).collect::<Vec<_>>());
-        let hits = ranked
-            .into_iter()
-            .map(|r| {
-                let evidence = self.stored_evidence(r.id)?.unwrap_or_default();
-                let explanation = scoring::score_unchecked(&self.tax, &q.requirements, &evidence);
-                Ok(CandidateHit {
+        Ok(Page {
+            hits: ranked
+                .into_iter()
+                .map(|r| RankedCandidate {
                     learner_id: r.id,
                     score: r.score,
                     relevance: r.relevance,
-                    explanation,
                     cursor: Cursor {
                         score: r.score,
                         relevance: r.relevance,
                         id: r.id,
                     },
                 })
-            })
-            .collect::<Result<Vec<_>, EngineError>>()?;
-        Ok(Page {
-            hits,
+                .collect(),
             has_next_page,
             total,
         })
-    }
-
-    /// The skills whose evidence can earn credit for `reqs`: each required skill known to
-    /// the taxonomy and its relatives, sorted, each once.
-    fn creditable_skills(&self, reqs: &[Requirement]) -> Vec<SkillId> {
-        let mut out: Vec<SkillId> = reqs
-            .iter()
-            .filter_map(|r| self.tax.dense(r.skill))
-            .flat_map(|d| self.tax.relatives_dense(d))
-            .map(|(d, _)| self.tax.id_of(d))
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
     }
 
     fn text_candidates(
@@ -559,6 +563,40 @@ impl Engine {
             Some(d) => self.mcs.teaching(&self.tax, d, min_level),
             None => Vec::new(),
         }
+    }
+
+    /// The microcredentials a learning pathway may use to meet `needs` (skill, level)
+    /// for a learner holding `evidence`: the active ones teaching a needed skill or a
+    /// descendant at the level or above ([`Engine::microcredentials_teaching`]) and,
+    /// transitively, those teaching their prerequisites that the learner does not hold
+    /// with credit 1 ([`crate::pathway::held_facts`]). Stops expanding after
+    /// [`MAX_PATHWAY_NEEDS`] distinct needs. By id.
+    pub fn pathway_candidates(
+        &self,
+        needs: impl IntoIterator<Item = (SkillId, u8)>,
+        evidence: &[Evidence],
+    ) -> BTreeMap<i64, MicrocredentialDoc> {
+        let held = crate::pathway::held_facts(evidence);
+        let mut needs: Vec<(SkillId, u8)> = needs.into_iter().collect();
+        let mut seen: BTreeSet<(SkillId, u8)> = BTreeSet::new();
+        let mut out: BTreeMap<i64, MicrocredentialDoc> = BTreeMap::new();
+        while let Some(need) = needs.pop() {
+            if seen.len() >= MAX_PATHWAY_NEEDS || !seen.insert(need) {
+                continue;
+            }
+            for m in self.microcredentials_teaching(need.0, need.1) {
+                if out.contains_key(&m.id) {
+                    continue;
+                }
+                needs.extend(
+                    m.prerequisites
+                        .iter()
+                        .filter(|&&(s, l)| !held.iter().any(|f| f.skill == s && f.level >= l)),
+                );
+                out.insert(m.id, m.clone());
+            }
+        }
+        out
     }
 
     /// Open jobs ranked for an indexed learner (any visibility: this is the learner's own

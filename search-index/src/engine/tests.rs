@@ -188,6 +188,48 @@ fn jobs_and_microcredentials() {
 }
 
 #[test]
+fn pathway_candidates_follow_unmet_prerequisites() {
+    let mut e = Engine::in_memory(small_tax(), opts()).expect("engine");
+    let mc = |id: i64, skill: i64, level: u8, prerequisites: Vec<(i64, u8)>| MicrocredentialDoc {
+        id,
+        provider_id: 1,
+        title: "m".into(),
+        description: "d".into(),
+        hours: 10.0,
+        cost_cents: 100,
+        skills: vec![(skill, level)],
+        prerequisites,
+        active: true,
+    };
+    e.apply(&[
+        // Teaches PostgreSQL (4) at 4, needs SQL (3) at 2.
+        upsert(1, Document::Microcredential(mc(1, 4, 4, vec![(3, 2)]))),
+        // Teaches SQL at 2, needs Databases (2) at 1.
+        upsert(2, Document::Microcredential(mc(2, 3, 2, vec![(2, 1)]))),
+        // Teaches Databases at 1.
+        upsert(3, Document::Microcredential(mc(3, 2, 1, vec![]))),
+        // Teaches skill 1, the root above Databases: nothing needs it.
+        upsert(4, Document::Microcredential(mc(4, 1, 3, vec![]))),
+    ])
+    .expect("apply");
+    e.commit().expect("commit");
+    let ids = |evidence: &[Evidence]| -> Vec<i64> {
+        e.pathway_candidates([(4, 3)], evidence)
+            .into_keys()
+            .collect()
+    };
+    // Nothing held: the prerequisite chain 1 -> 2 -> 3.
+    assert_eq!(ids(&[]), vec![1, 2, 3]);
+    // SQL held verified at 2: mc 1's prerequisite is met, the chain stops there.
+    assert_eq!(ids(&[ev(3, 2)]), vec![1]);
+    // Self-asserted SQL does not meet a prerequisite.
+    let mut asserted = ev(3, 2);
+    asserted.kind = EvidenceKind::SelfAsserted;
+    asserted.credential_id = None;
+    assert_eq!(ids(&[asserted]), vec![1, 2, 3]);
+}
+
+#[test]
 fn invalid_input_is_rejected_without_staging() {
     let mut e = Engine::in_memory(small_tax(), opts()).expect("engine");
     let bad = learner(1, Visibility::Public, vec![ev(4, 9)]);
@@ -421,7 +463,7 @@ fn check_query(
             }
             .expect("search");
             if !scan {
-                check_progress(e, &q, &page)?;
+                check_rank_then_explain(e, &q, &page)?;
             }
             prop_assert_eq!(page.total, Some(expected.len() as u64));
             prop_assert!(page.hits.len() <= q.limit);
@@ -439,80 +481,58 @@ fn check_query(
     Ok(())
 }
 
-/// What a search told its [`CandidateProgress`], and in which order.
-#[derive(Default)]
-struct Recorded {
-    calls: Vec<&'static str>,
-    skills: Vec<i64>,
-    ranked: Vec<i64>,
-}
-
-impl CandidateProgress for Recorded {
-    fn creditable_skills(&mut self, skills: &[i64]) {
-        self.calls.push("skills");
-        self.skills = skills.to_vec();
-    }
-    fn ranked(&mut self, learners: &[i64]) {
-        self.calls.push("ranked");
-        self.ranked = learners.to_vec();
-    }
-}
-
-/// `search_candidates_with` gives `page` again, reports the page's learners in order,
-/// and reports (sorted, once each) every skill its explanations take evidence from and
-/// every required skill the taxonomy knows.
-fn check_progress(
+/// `rank_candidates` ranks the page of `search_candidates` (same learners, scores and
+/// cursors, in order), and `explain_candidates` gives its explanations.
+fn check_rank_then_explain(
     e: &Engine,
     q: &CandidateQuery,
     page: &Page<CandidateHit>,
 ) -> Result<(), TestCaseError> {
-    let mut rec = Recorded::default();
-    let again = e.search_candidates_with(q, &mut rec).expect("search");
-    prop_assert_eq!(&again, page);
-    prop_assert_eq!(&rec.calls, &["skills", "ranked"]);
-    let ids: Vec<i64> = page.hits.iter().map(|h| h.learner_id).collect();
-    prop_assert_eq!(&rec.ranked, &ids);
-    prop_assert!(
-        rec.skills.windows(2).all(|w| w[0] < w[1]),
-        "{:?}",
-        rec.skills
-    );
-    for h in &page.hits {
-        for c in &h.explanation.contributions {
-            if let Some(used) = c.evidence_used {
-                prop_assert!(
-                    rec.skills.binary_search(&used.skill).is_ok(),
-                    "{}",
-                    used.skill
-                );
-            }
-        }
-    }
-    for r in &q.requirements {
-        let known = e.taxonomy().get(r.skill).is_some();
-        prop_assert_eq!(rec.skills.binary_search(&r.skill).is_ok(), known);
-    }
+    let ranked = e.rank_candidates(q).expect("rank");
+    prop_assert_eq!(ranked.has_next_page, page.has_next_page);
+    prop_assert_eq!(ranked.total, page.total);
+    let expected: Vec<RankedCandidate> = page
+        .hits
+        .iter()
+        .map(|h| RankedCandidate {
+            learner_id: h.learner_id,
+            score: h.score,
+            relevance: h.relevance,
+            cursor: h.cursor,
+        })
+        .collect();
+    prop_assert_eq!(&ranked.hits, &expected);
+    let ids: Vec<i64> = ranked.hits.iter().map(|r| r.learner_id).collect();
+    let explained = e
+        .explain_candidates(&q.requirements, &ids)
+        .expect("explain");
+    let expected: Vec<&scoring::Explanation> = page.hits.iter().map(|h| &h.explanation).collect();
+    prop_assert_eq!(explained.iter().collect::<Vec<_>>(), expected);
     Ok(())
 }
 
 #[test]
-fn progress_is_not_told_of_a_ranking_when_the_search_fails() {
+fn ranking_and_explaining_refuse_invalid_input() {
     let e = Engine::in_memory(small_tax(), opts()).expect("engine");
     let mut q = CandidateQuery::new(vec![req(2, 3, 1.0, false)]);
     q.limit = MAX_LIMIT + 1;
-    let mut rec = Recorded::default();
-    assert!(e.search_candidates_with(&q, &mut rec).is_err());
-    assert!(rec.calls.is_empty(), "{:?}", rec.calls);
-    // A text query that does not parse fails after the requirements were compiled.
+    assert!(matches!(
+        e.rank_candidates(&q),
+        Err(EngineError::InvalidInput(_))
+    ));
     q.limit = 5;
     q.text = Some("headline:(".into());
-    assert!(matches!(
-        e.search_candidates_with(&q, &mut rec),
-        Err(EngineError::Query(_))
-    ));
-    assert_eq!(rec.calls, ["skills"]);
-    // Skill 2's relatives: itself, its descendants 3, 4 and 5, and its parent 1.
-    assert_eq!(rec.skills, [1, 2, 3, 4, 5]);
+    assert!(matches!(e.rank_candidates(&q), Err(EngineError::Query(_))));
+    assert!(
+        e.explain_candidates(&[req(2, 0, 1.0, false)], &[1])
+            .is_err()
+    );
+    // A learner the index does not hold is explained with no evidence.
+    let none = e
+        .explain_candidates(&[req(2, 3, 1.0, false)], &[424242])
+        .expect("explain");
+    assert_eq!(none.len(), 1);
+    assert_eq!(none[0].score, 0.0);
 }
 
 proptest! {

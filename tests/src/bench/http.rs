@@ -500,17 +500,27 @@ impl Scrape {
 
 impl EngineTime {
     /// Reads the sums and counts out of a Prometheus text exposition (`None` when the
-    /// server has not run the engine yet).
+    /// server has not run the engine yet). A search's engine time is its ranking
+    /// (`searchCandidates`) plus its explanations (`explainCandidates`, absent when the
+    /// selection has none); calls are searches.
     fn parse(text: &str) -> Option<EngineTime> {
-        let value = |series: &str| series_value(text, series);
+        let value = |series: &str, operation: &str| {
+            series_value(text, &format!("{series}{{operation=\"{operation}\"}}"))
+        };
+        let both = |series: &str| {
+            Some(
+                value(series, "searchCandidates")?
+                    + value(series, "explainCandidates").unwrap_or(0.0),
+            )
+        };
         Some(EngineTime {
-            run: value("talent_search_duration_seconds_sum{operation=\"searchCandidates\"}")?,
-            wait: value("talent_search_wait_seconds_sum{operation=\"searchCandidates\"}")?,
-            calls: value("talent_search_duration_seconds_count{operation=\"searchCandidates\"}")?,
+            run: both("talent_search_duration_seconds_sum")?,
+            wait: both("talent_search_wait_seconds_sum")?,
+            calls: value("talent_search_duration_seconds_count", "searchCandidates")?,
         })
     }
 
-    /// Milliseconds of engine run and of wait per call between two readings.
+    /// Milliseconds of engine run and of wait per search between two readings.
     fn per_call(before: &EngineTime, after: &EngineTime) -> Option<(f64, f64)> {
         let calls = after.calls - before.calls;
         (calls > 0.0).then(|| {
@@ -560,20 +570,29 @@ mod tests {
 
     #[test]
     fn engine_time_per_call_from_two_scrapes() {
-        let scrape = |run: f64, wait: f64, n: u64| {
+        // Ranking and explaining: `explain` seconds of each kind on top of the ranking's.
+        let scrape = |run: f64, wait: f64, n: u64, explain: f64| {
             format!(
                 "# TYPE talent_search_duration_seconds histogram\n\
                  talent_search_duration_seconds_sum{{operation=\"recommendedJobs\"}} 9\n\
                  talent_search_duration_seconds_sum{{operation=\"searchCandidates\"}} {run}\n\
                  talent_search_duration_seconds_count{{operation=\"searchCandidates\"}} {n}\n\
-                 talent_search_wait_seconds_sum{{operation=\"searchCandidates\"}} {wait}\n"
+                 talent_search_wait_seconds_sum{{operation=\"searchCandidates\"}} {wait}\n\
+                 talent_search_duration_seconds_sum{{operation=\"explainCandidates\"}} {explain}\n\
+                 talent_search_duration_seconds_count{{operation=\"explainCandidates\"}} {n}\n\
+                 talent_search_wait_seconds_sum{{operation=\"explainCandidates\"}} {explain}\n"
             )
         };
-        let a = EngineTime::parse(&scrape(1.0, 0.01, 100)).unwrap();
-        let b = EngineTime::parse(&scrape(1.5, 0.015, 200)).unwrap();
+        let a = EngineTime::parse(&scrape(1.0, 0.01, 100, 0.0)).unwrap();
+        let b = EngineTime::parse(&scrape(1.5, 0.015, 200, 0.0)).unwrap();
         let (run, wait) = EngineTime::per_call(&a, &b).unwrap();
         assert!((run - 5.0).abs() < 1e-9, "{run}");
         assert!((wait - 0.05).abs() < 1e-9, "{wait}");
+        // 0.1 s of explanations over the 100 searches: 1 ms each more of both.
+        let c = EngineTime::parse(&scrape(2.0, 0.02, 300, 0.1)).unwrap();
+        let (run, wait) = EngineTime::per_call(&b, &c).unwrap();
+        assert!((run - 6.0).abs() < 1e-9, "{run}");
+        assert!((wait - 1.05).abs() < 1e-9, "{wait}");
         assert_eq!(EngineTime::per_call(&b, &b), None);
         assert_eq!(EngineTime::parse("talent_index_lag 0\n"), None);
     }

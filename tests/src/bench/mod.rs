@@ -25,7 +25,7 @@ pub mod report;
 pub mod sql;
 pub mod stats;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -561,40 +561,16 @@ fn gap_pathway(
         .learner_evidence(learner)?
         .context("learner not indexed")?;
     let gaps = search_index::pathway::gap_analysis(tax, reqs, &evidence)?;
-    let held = search_index::pathway::held_facts(&evidence);
-    let mut needs: Vec<(i64, u8)> = gaps
-        .iter()
-        .map(|g| (g.requirement.skill, g.requirement.min_level))
-        .collect();
-    let mut seen = BTreeSet::new();
-    let mut out: HashMap<i64, search_index::MicrocredentialDoc> = HashMap::new();
-    while let Some((skill, level)) = needs.pop() {
-        if !seen.insert((skill, level)) || seen.len() > 10_000 {
-            continue;
-        }
-        for m in engine.microcredentials_teaching(skill, level) {
-            if out.contains_key(&m.id) {
-                continue;
-            }
-            for &(ps, pl) in &m.prerequisites {
-                if !held.iter().any(|f| f.skill == ps && f.level >= pl) {
-                    needs.push((ps, pl));
-                }
-            }
-            out.insert(m.id, m.clone());
-        }
-    }
+    let candidates = engine.pathway_candidates(
+        gaps.iter()
+            .map(|g| (g.requirement.skill, g.requirement.min_level)),
+        &evidence,
+    );
     let catalogue = search_index::pathway::Catalogue::new(
-        out.into_values()
+        candidates
+            .into_values()
             .filter(|m| currencies.get(&m.id).is_some_and(|c| c == "USD"))
-            .map(|m| search_index::pathway::Microcredential {
-                id: m.id,
-                hours: m.hours,
-                cost_cents: m.cost_cents,
-                skills: m.skills,
-                prerequisites: m.prerequisites,
-                active: m.active,
-            }),
+            .map(Into::into),
     );
     let planned = search_index::pathway::plan(
         tax,

@@ -2,22 +2,22 @@
 //! truth. The learner's own evidence is always read from the database (not the index),
 //! so a learner sees the effect of their last change immediately.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::Duration;
 
 use async_graphql::{Context, ID, InputObject, Object};
 
 use crate::graphql::context::{
-    can_see_job, can_see_learner, loaders, require_my_learner, require_role, services, viewer,
+    can_see_job, loaders, require_my_learner, require_role, services, viewer,
 };
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::fast::Ready;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::input::{
-    SkillRequirementInput, check_optional_len, check_score, decode_requirements, engine_requirement,
+    SkillRequirementInput, check_optional_len, check_score, decode_requirements,
+    engine_requirement, optional_text,
 };
-use crate::graphql::loaders::{LearnerSelection, fetch};
+use crate::graphql::loaders::LearnerSelection;
 use crate::graphql::pagination::page_size;
 use crate::graphql::query::catalog::JobFilter;
 use crate::graphql::types::catalog::Microcredential;
@@ -30,6 +30,7 @@ use crate::graphql::types::matching::{
 };
 use crate::http::Metrics;
 use crate::repo::{self, Role};
+use crate::services::{CandidateSearch, CandidateSearchError, CandidateSearchRequest, Target};
 
 /// Filters for candidate search.
 #[derive(InputObject, Default)]
@@ -45,56 +46,74 @@ pub struct CandidateFilter {
     pub min_score: Option<f64>,
 }
 
-/// Most skills a candidate search reads ahead of its explanations (a requirement on a
-/// broad skill can have hundreds of relatives; those are read once the explanations
-/// name the few used).
-const MAX_PREFETCHED_SKILLS: usize = 256;
-
-/// Hands a candidate search's progress to the request's early reads (see
-/// `search_candidates`): each sender is used at most once.
-struct Progress {
-    skills: Option<tokio::sync::oneshot::Sender<Vec<i64>>>,
-    ranked: Option<tokio::sync::oneshot::Sender<Vec<i64>>>,
-}
-
-impl search_index::CandidateProgress for Progress {
-    fn creditable_skills(&mut self, skills: &[i64]) {
-        if let Some(tx) = self.skills.take() {
-            // A dropped receiver means the request is gone: nothing to do.
-            let _ = tx.send(skills.to_vec());
-        }
-    }
-
-    fn ranked(&mut self, learners: &[i64]) {
-        if let Some(tx) = self.ranked.take() {
-            let _ = tx.send(learners.to_vec());
+/// Records an engine call's timing in the server's metrics (`talent_search_*_seconds`)
+/// under `operation`, when the schema has them.
+fn observe_engine(
+    ctx: &Context<'_>,
+) -> impl Fn(&'static str, Duration, Duration) + Send + Sync + use<> {
+    let metrics = ctx.data_opt::<Arc<Metrics>>().cloned();
+    move |operation, waited, ran| {
+        if let Some(m) = &metrics {
+            m.observe_search(operation, waited, ran);
         }
     }
 }
 
-/// Runs `f` against the engine on a blocking thread (searches are CPU work), and records
-/// in the server's metrics, under `operation`, how long `f` ran (with any wait for the
-/// index's read lock while the tail task commits a batch) and how long the hand-off to
-/// the blocking pool waited before it started (`talent_search_*_seconds`).
+/// Runs `f` against the engine on a blocking thread (searches are CPU work), recording
+/// its timing (see [`observe_engine`]).
 async fn with_engine<R: Send + 'static>(
     ctx: &Context<'_>,
     operation: &'static str,
     f: impl FnOnce(&search_index::Engine) -> R + Send + 'static,
 ) -> ApiResult<R> {
-    let s = services(ctx)?.search.clone();
-    let metrics = ctx.data_opt::<Arc<Metrics>>().cloned();
-    let sent = Instant::now();
-    let (r, started, ran) = tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let r = s.read(f);
-        (r, started, started.elapsed())
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Some(m) = metrics {
-        m.observe_search(operation, started.duration_since(sent), ran);
+    let t = services(ctx)?
+        .search
+        .read_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    observe_engine(ctx)(operation, t.waited, t.ran);
+    Ok(t.value)
+}
+
+impl From<CandidateSearchError> for ApiError {
+    fn from(e: CandidateSearchError) -> Self {
+        match e {
+            CandidateSearchError::JobNotFound => ApiError::NotFound("job"),
+            CandidateSearchError::Forbidden(m) => ApiError::forbidden(m),
+            CandidateSearchError::Db(e) => e.into(),
+            CandidateSearchError::Engine(e) => e.into(),
+            CandidateSearchError::Task(m) => ApiError::Internal(m),
+        }
     }
-    Ok(r)
+}
+
+/// The arguments every ranked page shares, checked: where to continue, the minimum
+/// score (0..1, default 0) and the location filter (at most 200 characters, trimmed;
+/// blank means any).
+struct RankedPageArgs {
+    after: Option<search_index::Cursor>,
+    min_score: f64,
+    location: Option<String>,
+}
+
+impl RankedPageArgs {
+    fn parse(
+        after: Option<&str>,
+        min_score: Option<f64>,
+        location: Option<&str>,
+    ) -> ApiResult<RankedPageArgs> {
+        Ok(RankedPageArgs {
+            after: after
+                .map(search_index::Cursor::decode)
+                .transpose()
+                .map_err(|_| ApiError::bad("invalid cursor"))?,
+            min_score: min_score
+                .map(|s| check_score("minScore", s))
+                .transpose()?
+                .unwrap_or(0.0),
+            location: optional_text("location", location, 200)?,
+        })
+    }
 }
 
 /// The signed-in learner's evidence, read from the database now.
@@ -164,25 +183,18 @@ pub fn check_currency(currency: &str) -> ApiResult<()> {
 /// within one currency; they are never converted).
 async fn priced_catalogue(
     ctx: &Context<'_>,
-    candidates: HashMap<i64, search_index::MicrocredentialDoc>,
+    candidates: Vec<search_index::MicrocredentialDoc>,
     currency: &str,
 ) -> ApiResult<search_index::pathway::Catalogue> {
     let rows = loaders(ctx)?
         .microcredential
-        .load_many(candidates.keys().copied())
+        .load_many(candidates.iter().map(|m| m.id))
         .await?;
     Ok(search_index::pathway::Catalogue::new(
         candidates
-            .into_values()
+            .into_iter()
             .filter(|m| rows.get(&m.id).is_some_and(|r| r.currency == currency))
-            .map(|m| search_index::pathway::Microcredential {
-                id: m.id,
-                hours: m.hours,
-                cost_cents: m.cost_cents,
-                skills: m.skills,
-                prerequisites: m.prerequisites,
-                active: m.active,
-            }),
+            .map(Into::into),
     ))
 }
 
@@ -213,207 +225,103 @@ impl MatchingQuery {
         #[graphql(desc = "Filters.")] filter: Option<CandidateFilter>,
         #[graphql(desc = "Page size, 1..100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor to continue after.")] after: Option<String>,
-    ) -> ApiResult<Ready<CandidateMatchConnection>> {
-        let me = require_role(ctx, &[Role::Recruiter, Role::Admin])?;
+    ) -> ApiResult<CandidateMatchConnection> {
+        require_role(ctx, &[Role::Recruiter, Role::Admin])?;
         let limit = page_size(first)?;
         check_optional_len("query", query.as_deref(), 500)?;
-        // A job's requirements are read from the database, which also says whether the
-        // job is the recruiter's; that read runs beside the engine, which starts at once
-        // from the index's copy of them (see below).
-        let (job, adhoc): (Option<i64>, Vec<search_index::Requirement>) =
-            match (&job_id, &requirements) {
-                (Some(j), None) => (Some(ids::decode(NodeType::Job, j)?), Vec::new()),
-                (None, Some(r)) => (
-                    None,
-                    decode_requirements(r)?
-                        .iter()
-                        .map(engine_requirement)
-                        .collect(),
-                ),
-                _ => return Err(ApiError::bad("give exactly one of jobId and requirements")),
-            };
-        let filter = filter.unwrap_or_default();
-        check_optional_len("location", filter.location.as_deref(), 200)?;
-        let min_score = filter
-            .min_score
-            .map(|s| check_score("minScore", s))
-            .transpose()?
-            .unwrap_or(0.0);
-        let after = after
-            .as_deref()
-            .map(search_index::Cursor::decode)
-            .transpose()
-            .map_err(|_| ApiError::bad("invalid cursor"))?;
-        let mut q = search_index::CandidateQuery {
-            requirements: adhoc,
-            text: query.filter(|t| !t.trim().is_empty()),
-            filters: search_index::CandidateFilters {
-                location: filter.location.filter(|l| !l.trim().is_empty()),
-                remote: filter.remote,
-                must_have_all: filter.must_have_all,
-                min_score,
-            },
-            limit,
-            after: after.clone(),
-            count_total: ctx.look_ahead().field("totalCount").exists(),
-        };
-        // The learners, what the page shows of them and the skills the explanations
-        // may name are read while the engine works: the skills as soon as it has
-        // compiled the requirements, the learners as soon as it has ranked them (it
-        // then still reads each one's stored evidence to explain them). On two cores
-        // at low load this takes those reads off the request's path.
-        let l = loaders(ctx)?;
-        let node = ctx.look_ahead().field("edges").field("node");
-        let explain = node.field("explanation").exists();
-        let selection = LearnerSelection::of(&node.field("learner"));
-        let (skills_tx, skills_rx) = tokio::sync::oneshot::channel();
-        let (ranked_tx, ranked_rx) = tokio::sync::oneshot::channel();
-        let mut progress = Progress {
-            skills: explain.then_some(skills_tx),
-            ranked: Some(ranked_tx),
-        };
-        // For a job, the engine starts from the index's copy of its requirements while
-        // the database says what they are and whose job it is. The page is kept only
-        // when the two agree (they differ for the moment the index lags an edit); a job
-        // the index does not hold yet is searched once its requirements are read.
-        //
-        // The early start is only for a job the index says is the recruiter's
-        // organization's (any job for an admin): another organization's job is refused
-        // without a search, so the time of a refusal does not tell whether it exists.
-        let speculative = q.clone();
-        let is_admin = me.user.role == Role::Admin;
-        let my_org = me.organization.as_ref().map(|o| o.id);
-        let search = with_engine(ctx, "searchCandidates", move |e| {
-            let mut q = speculative;
-            if let Some(id) = job {
-                match e.job(id) {
-                    Some(doc) if is_admin || my_org == Some(doc.employer_id) => {
-                        q.requirements = doc.requirements.clone();
-                    }
-                    _ => return (q.requirements, None),
-                }
-            }
-            let page = e.search_candidates_with(&q, &mut progress);
-            (q.requirements, Some(page))
-        });
-        let checked = async {
-            let Some(id) = job else {
-                return Ok(None);
-            };
-            // Both at once (the requirements are used only once the job is seen to be
-            // the viewer's).
-            let (mut found, mut reqs) =
-                futures::try_join!(fetch(&l.job, [id]), fetch(&l.job_requirements, [id]))?;
-            let found = found
-                .remove(&id)
-                .filter(|j| can_see_job(viewer(ctx), j))
-                .ok_or(ApiError::NotFound("job"))?;
-            if !is_admin && my_org != Some(found.employer_id) {
-                return Err(ApiError::forbidden(
-                    "recruiters search candidates for their own organization's jobs",
-                ));
-            }
-            Ok::<_, ApiError>(Some(
-                reqs.remove(&found.id)
-                    .unwrap_or_default()
+        let target = match (&job_id, &requirements) {
+            (Some(j), None) => Target::Job(ids::decode(NodeType::Job, j)?),
+            (None, Some(r)) => Target::Requirements(
+                decode_requirements(r)?
                     .iter()
                     .map(engine_requirement)
-                    .collect::<Vec<_>>(),
-            ))
+                    .collect(),
+            ),
+            _ => return Err(ApiError::bad("give exactly one of jobId and requirements")),
         };
-        let prefetch_skills = async {
-            match skills_rx.await {
-                Ok(skills) if skills.len() <= MAX_PREFETCHED_SKILLS => {
-                    l.fetch_ready_skills(skills.iter().copied()).await?;
-                    Ok::<_, ApiError>(skills)
-                }
-                // Too many to read on speculation, or no explanation asked for.
-                Ok(_) | Err(_) => Ok(Vec::new()),
-            }
+        let filter = filter.unwrap_or_default();
+        let args = RankedPageArgs::parse(
+            after.as_deref(),
+            filter.min_score,
+            filter.location.as_deref(),
+        )?;
+        let edges = ctx.look_ahead().field("edges").field("node");
+        let request = CandidateSearchRequest {
+            target,
+            text: query.filter(|t| !t.trim().is_empty()),
+            filters: search_index::CandidateFilters {
+                location: args.location,
+                remote: filter.remote,
+                must_have_all: filter.must_have_all,
+                min_score: args.min_score,
+            },
+            limit,
+            after: args.after,
+            count_total: ctx.look_ahead().field("totalCount").exists(),
+            explain: edges.field("explanation").exists(),
         };
-        // The page's learners and what the page shows of them. A learner row that
-        // vanished in between only leaves a primed relation unused.
-        let read_learners = |ids: Vec<i64>| async move {
-            let (learners, ()) = futures::try_join!(
-                fetch(&l.learner, ids.iter().copied()),
-                l.prime_learners(&ids, &[], selection),
-            )?;
-            Ok::<_, ApiError>(learners)
-        };
-        let hydrate = async {
-            match ranked_rx.await {
-                Ok(ids) => read_learners(ids).await.map(Some),
-                // The search failed before ranking or did not run: see below.
-                Err(_) => Ok(None),
-            }
-        };
-        let (searched, checked, prefetched, learners) =
-            futures::join!(search, checked, prefetch_skills, hydrate);
-        let (searched_for, page) = searched?;
-        // The job's checks come first: a caller who may not search it learns nothing else.
-        let checked = checked?;
-        let (prefetched, mut learners) = (prefetched?, learners?);
-        let page = match checked {
-            Some(reqs) if page.is_none() || reqs != searched_for => {
-                // Searched for other requirements, or not yet: search for the database's.
-                q.requirements = reqs;
-                let page = with_engine(ctx, "searchCandidates", move |e| e.search_candidates(&q))
-                    .await??;
-                learners = None;
-                page
-            }
-            _ => {
-                page.ok_or_else(|| ApiError::Internal("a candidate search did not run".into()))??
-            }
-        };
-        let learners = match learners {
-            Some(learners) => learners,
-            None => read_learners(page.hits.iter().map(|h| h.learner_id).collect()).await?,
-        };
-        if explain {
-            // Skills an explanation names that were not read on speculation (a
-            // requirement's skill the index's taxonomy does not know yet, or too many
-            // relatives to read ahead): one more read, as before.
-            let rest: Vec<i64> = page
-                .hits
-                .iter()
-                .flat_map(|h| h.explanation.contributions.iter())
-                .flat_map(|c| [Some(c.requirement.skill), c.evidence_used.map(|e| e.skill)])
-                .flatten()
-                .filter(|s| prefetched.binary_search(s).is_err())
-                .collect();
-            if !rest.is_empty() {
-                l.fetch_ready_skills(rest).await?;
-            }
+        let s = services(ctx)?;
+        let observe = observe_engine(ctx);
+        let page = CandidateSearch {
+            db: &s.db,
+            search: &s.search,
+            observe: &observe,
         }
-        // Hydrated above; visibility is re-checked against the database (the index may
-        // lag a visibility change by a moment: never show a learner who just went
-        // private).
-        let v = viewer(ctx);
+        .run(viewer(ctx), request)
+        .await?;
+        // One statement per relation the page shows, whatever its size: the learners,
+        // their relations the selection asks for, and the skills the explanations name.
+        let l = loaders(ctx)?;
+        l.learner
+            .feed_many(
+                page.candidates
+                    .iter()
+                    .map(|c| (c.learner.id, c.learner.clone())),
+            )
+            .await;
+        let learner_ids: Vec<i64> = page.candidates.iter().map(|c| c.learner.id).collect();
+        let mut skills: Vec<i64> = page
+            .candidates
+            .iter()
+            .filter_map(|c| c.explanation.as_ref())
+            .flat_map(|e| {
+                e.contributions
+                    .iter()
+                    .flat_map(|c| [Some(c.requirement.skill), c.evidence_used.map(|u| u.skill)])
+                    .flatten()
+                    .chain(e.missing_must_haves.iter().copied())
+            })
+            .collect();
+        skills.sort_unstable();
+        skills.dedup();
+        l.prime_learners(
+            &learner_ids,
+            &skills,
+            LearnerSelection::of(&edges.field("learner")),
+        )
+        .await?;
+        let had_after = after.is_some();
         let items = page
-            .hits
+            .candidates
             .into_iter()
-            .filter_map(|h| {
-                let l = learners.get(&h.learner_id)?.clone();
-                can_see_learner(v, &l).then(|| {
-                    (
-                        CandidateMatch {
-                            learner: Learner(l),
-                            explanation: h.explanation,
-                        },
-                        h.cursor.encode(),
-                    )
-                })
+            .map(|c| {
+                (
+                    CandidateMatch {
+                        learner: Learner(c.learner),
+                        score: c.score,
+                        explanation: c.explanation,
+                    },
+                    c.cursor.encode(),
+                )
             })
             .collect();
         let total = page.total.map(|t| t as i64).unwrap_or(-1);
-        // Built in place when the selection allows (see `Immediate for CandidateMatch`).
-        Ok(Ready(CandidateMatchConnection::new(
+        Ok(CandidateMatchConnection::new(
             items,
             page.has_next_page,
-            after.is_some(),
+            had_after,
             total,
-        )))
+        ))
     }
 
     /// The signed-in learner: open jobs ranked by match score (then id), with
@@ -431,20 +339,11 @@ impl MatchingQuery {
         let learner = require_my_learner(ctx).await?;
         let limit = page_size(first)?;
         let filter = filter.unwrap_or_default();
-        check_optional_len("location", filter.location.as_deref(), 200)?;
-        let min_score = min_score
-            .map(|s| check_score("minScore", s))
-            .transpose()?
-            .unwrap_or(0.0);
-        let after = after
-            .as_deref()
-            .map(search_index::Cursor::decode)
-            .transpose()
-            .map_err(|_| ApiError::bad("invalid cursor"))?;
+        let args = RankedPageArgs::parse(after.as_deref(), min_score, filter.location.as_deref())?;
         let evidence = my_evidence(ctx, learner.id).await?;
         let q = search_index::JobQuery {
             filters: search_index::JobFilters {
-                location: filter.location.filter(|l| !l.trim().is_empty()),
+                location: args.location,
                 remote: filter.remote,
                 employer_id: filter
                     .employer_id
@@ -452,10 +351,10 @@ impl MatchingQuery {
                     .map(|i| ids::decode(NodeType::Organization, i))
                     .transpose()?,
                 must_have_all: false,
-                min_score,
+                min_score: args.min_score,
             },
             limit,
-            after: after.clone(),
+            after: args.after,
             count_total: ctx.look_ahead().field("totalCount").exists(),
         };
         let page = with_engine(ctx, "recommendedJobs", move |e| {
@@ -543,36 +442,15 @@ impl MatchingQuery {
         let evidence = my_evidence(ctx, learner.id).await?;
         let search = services(ctx)?.search.clone();
         let tax = search.taxonomy();
-        // Candidates from the microcredential index: courses teaching a gap skill (or a
-        // descendant) and, transitively, courses teaching their unmet prerequisites.
         let gaps = search_index::pathway::gap_analysis(&tax, &reqs, &evidence)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let gap_needs: Vec<(i64, u8)> = gaps
+        let needs: Vec<(i64, u8)> = gaps
             .iter()
             .map(|g| (g.requirement.skill, g.requirement.min_level))
             .collect();
-        let held = search_index::pathway::held_facts(&evidence);
+        let held = evidence.clone();
         let candidates = with_engine(ctx, "learningPathway", move |e| {
-            let mut out: HashMap<i64, search_index::MicrocredentialDoc> = HashMap::new();
-            let mut needs: Vec<(i64, u8)> = gap_needs;
-            let mut seen: BTreeSet<(i64, u8)> = BTreeSet::new();
-            while let Some((skill, level)) = needs.pop() {
-                if !seen.insert((skill, level)) || seen.len() > 10_000 {
-                    continue;
-                }
-                for m in e.microcredentials_teaching(skill, level) {
-                    if out.contains_key(&m.id) {
-                        continue;
-                    }
-                    for &(ps, pl) in &m.prerequisites {
-                        if !held.iter().any(|f| f.skill == ps && f.level >= pl) {
-                            needs.push((ps, pl));
-                        }
-                    }
-                    out.insert(m.id, m.clone());
-                }
-            }
-            out
+            e.pathway_candidates(needs, &held).into_values().collect()
         })
         .await?;
         let catalogue = priced_catalogue(ctx, candidates, &currency).await?;
@@ -650,13 +528,13 @@ impl MatchingQuery {
             for j in e.open_jobs() {
                 needs.extend(j.requirements.iter().map(|r| (r.skill, 1u8)));
             }
-            let mut out: HashMap<i64, search_index::MicrocredentialDoc> = HashMap::new();
+            let mut out: BTreeMap<i64, search_index::MicrocredentialDoc> = BTreeMap::new();
             for (skill, level) in needs {
                 for m in e.microcredentials_teaching(skill, level) {
                     out.entry(m.id).or_insert_with(|| m.clone());
                 }
             }
-            out
+            out.into_values().collect()
         })
         .await?;
         let catalogue = priced_catalogue(ctx, candidates, &currency).await?;

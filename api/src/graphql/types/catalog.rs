@@ -1,13 +1,10 @@
 //! The public catalogue: skills, organizations, occupations, microcredentials.
 
-use async_graphql::parser::types::Field;
-use async_graphql::{Context, ContextSelectionSet, ID, Object, Positioned, ScalarType, Value};
+use async_graphql::{Context, ID, Object};
 
 use crate::graphql::context::loaders;
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::fast::{Fast, Immediate, ready_object};
 use crate::graphql::ids::{NodeType, encode};
-use crate::graphql::loaders::Loaders;
 use crate::graphql::types::enums::OrganizationKind;
 use crate::repo;
 
@@ -68,36 +65,6 @@ impl Skill {
     }
 }
 
-impl Immediate for Skill {
-    fn immediate(
-        &self,
-        _ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> Option<Value> {
-        Some(match field.node.name.node.as_str() {
-            "id" => encode(NodeType::Skill, self.0.id).to_value(),
-            "slug" => self.0.slug.to_value(),
-            "name" => self.0.name.to_value(),
-            "category" => self.0.category.to_value(),
-            "ambiguous" => self.0.ambiguous.to_value(),
-            // aliases, parent, children: loaded.
-            _ => return None,
-        })
-    }
-}
-
-/// A `Skill`-typed field's value for the skill `id`, when the request has read it
-/// ahead ([`Loaders::fetch_ready_skills`]) and the selection is immediate.
-pub fn ready_skill(
-    ctx: &ContextSelectionSet<'_>,
-    field: &Positioned<Field>,
-    id: i64,
-) -> Option<Value> {
-    ctx.data::<Loaders>()
-        .ok()?
-        .with_ready_skill(id, |s| ready_object(s, ctx, field))?
-}
-
 /// Loads a skill that must exist (an id from a requirement or evidence row).
 pub async fn skill(ctx: &Context<'_>, id: i64) -> ApiResult<Skill> {
     loaders(ctx)?
@@ -137,8 +104,8 @@ pub struct SkillRequirement(pub repo::occupations::Requirement);
 #[Object]
 impl SkillRequirement {
     /// The skill.
-    async fn skill(&self, ctx: &Context<'_>) -> ApiResult<Fast<Skill>> {
-        skill(ctx, self.0.skill_id).await.map(Fast)
+    async fn skill(&self, ctx: &Context<'_>) -> ApiResult<Skill> {
+        skill(ctx, self.0.skill_id).await
     }
     /// Minimum level, 1..5.
     async fn min_level(&self) -> i32 {
@@ -151,18 +118,6 @@ impl SkillRequirement {
     /// Must-have: a candidate without any credit for it is listed as missing it.
     async fn required(&self) -> bool {
         self.0.required
-    }
-}
-
-impl Immediate for SkillRequirement {
-    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
-        Some(match field.node.name.node.as_str() {
-            "skill" => return ready_skill(ctx, field, self.0.skill_id),
-            "minLevel" => self.0.min_level.to_value(),
-            "weight" => self.0.weight.to_value(),
-            "required" => self.0.required.to_value(),
-            _ => return None,
-        })
     }
 }
 

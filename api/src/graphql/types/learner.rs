@@ -1,16 +1,13 @@
 //! Learners and their credentials. Every path to a learner goes through
 //! [`visible_learner`], which applies the visibility rule.
 
-use async_graphql::parser::types::Field;
-use async_graphql::resolver_utils::enum_value;
-use async_graphql::{Context, ContextSelectionSet, ID, Object, Positioned, ScalarType, Value};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 
 use super::catalog::{Occupation, Skill, SkillLevel, skill};
 use super::enums::{EvidenceKind, RemotePreference, VerificationStatus, Visibility};
 use crate::graphql::context::{can_see_learner, loaders, viewer};
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::fast::Immediate;
 use crate::graphql::ids::{NodeType, cursor, encode};
 use crate::graphql::pagination::{page_request, page_size};
 use crate::repo::{self, CredentialStatus};
@@ -24,29 +21,6 @@ pub struct Learner(pub repo::learners::Learner);
 pub async fn visible_learner(ctx: &Context<'_>, id: i64) -> ApiResult<Option<Learner>> {
     let l = loaders(ctx)?.learner.load_one(id).await?;
     Ok(l.filter(|l| can_see_learner(viewer(ctx), l)).map(Learner))
-}
-
-/// The profile's own columns are known at once; its relations (skills, credentials,
-/// aspirations) are loaded.
-impl Immediate for Learner {
-    fn immediate(
-        &self,
-        _ctx: &ContextSelectionSet<'_>,
-        field: &Positioned<Field>,
-    ) -> Option<Value> {
-        let text = |t: &Option<String>| t.as_ref().map_or(Value::Null, |t| t.to_value());
-        let l = &self.0;
-        Some(match field.node.name.node.as_str() {
-            "id" => encode(NodeType::Learner, l.id).to_value(),
-            "displayName" => l.display_name.to_value(),
-            "headline" => text(&l.headline),
-            "bio" => text(&l.bio),
-            "location" => text(&l.location),
-            "remotePreference" => enum_value(RemotePreference::from(l.remote_preference)),
-            "visibility" => enum_value(Visibility::from(l.visibility)),
-            _ => return None,
-        })
-    }
 }
 
 /// A job seeker's profile. Visible to themself and admins; to recruiters and

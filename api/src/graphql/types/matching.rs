@@ -1,18 +1,13 @@
 //! Scores, explanations, gaps, pathways and unlocks (MATCHING.md), as the API shows them.
 
-use async_graphql::parser::types::Field;
-use async_graphql::resolver_utils::enum_value;
-use async_graphql::{
-    Context, ContextSelectionSet, Object, Positioned, ScalarType, SimpleObject, Value,
-};
+use async_graphql::{Context, Object, SimpleObject};
 
-use super::catalog::{Microcredential, Skill, SkillRequirement, ready_skill, skill};
+use super::catalog::{Microcredential, Skill, SkillRequirement, skill};
 use super::enums::{EvidenceKind, PathwayObjective, SkillRelation};
 use super::job::Job;
 use super::learner::Learner;
 use crate::graphql::context::loaders;
 use crate::graphql::error::{ApiError, ApiResult};
-use crate::graphql::fast::{Fast, FastList, Immediate, Ready, ready_list, ready_object};
 use crate::repo::occupations::Requirement;
 
 /// An engine requirement as the API's requirement.
@@ -33,15 +28,13 @@ pub struct RequirementContribution(pub search_index::Contribution);
 #[Object]
 impl RequirementContribution {
     /// The requirement.
-    async fn requirement(&self) -> Fast<super::catalog::SkillRequirement> {
-        Fast(super::catalog::SkillRequirement(api_requirement(
-            &self.0.requirement,
-        )))
+    async fn requirement(&self) -> SkillRequirement {
+        SkillRequirement(api_requirement(&self.0.requirement))
     }
     /// The skill of the evidence used; null when there was none (credit 0).
-    async fn evidence_skill(&self, ctx: &Context<'_>) -> ApiResult<Option<Fast<Skill>>> {
+    async fn evidence_skill(&self, ctx: &Context<'_>) -> ApiResult<Option<Skill>> {
         match &self.0.evidence_used {
-            Some(e) => Ok(Some(Fast(skill(ctx, e.skill).await?))),
+            Some(e) => Ok(Some(skill(ctx, e.skill).await?)),
             None => Ok(None),
         }
     }
@@ -71,36 +64,6 @@ impl RequirementContribution {
     }
 }
 
-impl Immediate for RequirementContribution {
-    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
-        let c = &self.0;
-        Some(match field.node.name.node.as_str() {
-            "requirement" => {
-                return ready_object(
-                    &SkillRequirement(api_requirement(&c.requirement)),
-                    ctx,
-                    field,
-                );
-            }
-            "evidenceSkill" => match &c.evidence_used {
-                Some(e) => return ready_skill(ctx, field, e.skill),
-                None => Value::Null,
-            },
-            "heldLevel" => i32::from(c.held_level).to_value(),
-            "evidence" => c
-                .evidence_used
-                .map_or(Value::Null, |e| enum_value(EvidenceKind::from(e.kind))),
-            "evidenceExpired" => c.evidence_used.is_some_and(|e| e.expired).to_value(),
-            "relation" => c
-                .relation
-                .map_or(Value::Null, |r| enum_value(SkillRelation::from(r))),
-            "credit" => c.credit.to_value(),
-            "contribution" => c.contribution.to_value(),
-            _ => return None,
-        })
-    }
-}
-
 /// A score with its breakdown.
 pub struct MatchExplanation(pub search_index::Explanation);
 
@@ -112,16 +75,16 @@ impl MatchExplanation {
         self.0.score
     }
     /// One entry per requirement, in requirement order.
-    async fn contributions(&self) -> FastList<Fast<RequirementContribution>> {
+    async fn contributions(&self) -> Vec<RequirementContribution> {
         self.0
             .contributions
             .iter()
             .cloned()
-            .map(|c| Fast(RequirementContribution(c)))
+            .map(RequirementContribution)
             .collect()
     }
     /// Must-have skills with no credit at all.
-    async fn missing_must_haves(&self, ctx: &Context<'_>) -> ApiResult<FastList<Fast<Skill>>> {
+    async fn missing_must_haves(&self, ctx: &Context<'_>) -> ApiResult<Vec<Skill>> {
         let l = loaders(ctx)?;
         let found = l
             .skill
@@ -131,34 +94,8 @@ impl MatchExplanation {
             .0
             .missing_must_haves
             .iter()
-            .filter_map(|id| found.get(id).cloned().map(|s| Fast(Skill(s))))
+            .filter_map(|id| found.get(id).cloned().map(Skill))
             .collect())
-    }
-}
-
-impl Immediate for MatchExplanation {
-    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
-        Some(match field.node.name.node.as_str() {
-            "score" => self.0.score.to_value(),
-            "contributions" => {
-                let items: Vec<RequirementContribution> = self
-                    .0
-                    .contributions
-                    .iter()
-                    .cloned()
-                    .map(RequirementContribution)
-                    .collect();
-                return ready_list(&items, ctx, field);
-            }
-            "missingMustHaves" => Value::List(
-                self.0
-                    .missing_must_haves
-                    .iter()
-                    .map(|&id| ready_skill(ctx, field, id))
-                    .collect::<Option<_>>()?,
-            ),
-            _ => return None,
-        })
     }
 }
 
@@ -166,8 +103,10 @@ impl Immediate for MatchExplanation {
 pub struct CandidateMatch {
     /// The learner (already checked visible).
     pub learner: Learner,
-    /// The explanation.
-    pub explanation: search_index::Explanation,
+    /// Match score.
+    pub score: f64,
+    /// The explanation, when the selection asks for it.
+    pub explanation: Option<search_index::Explanation>,
 }
 
 /// A candidate and why they rank where they do.
@@ -179,12 +118,14 @@ impl CandidateMatch {
     }
     /// Match score in [0, 1].
     async fn score(&self) -> f64 {
-        self.explanation.score
+        self.score
     }
     /// The per-requirement breakdown.
-    async fn explanation(&self) -> Ready<MatchExplanation> {
-        // The search read the skills an explanation may name: built in place.
-        Ready(MatchExplanation(self.explanation.clone()))
+    async fn explanation(&self) -> ApiResult<MatchExplanation> {
+        self.explanation
+            .clone()
+            .map(MatchExplanation)
+            .ok_or_else(|| ApiError::Internal("a candidate explanation was not built".into()))
     }
 }
 
@@ -208,8 +149,8 @@ impl JobMatch {
         self.explanation.score
     }
     /// The per-requirement breakdown.
-    async fn explanation(&self) -> Fast<MatchExplanation> {
-        Fast(MatchExplanation(self.explanation.clone()))
+    async fn explanation(&self) -> MatchExplanation {
+        MatchExplanation(self.explanation.clone())
     }
 }
 
@@ -220,43 +161,6 @@ crate::graphql::pagination::connection!(
     "candidates"
 );
 
-/// A whole candidate page is built in place when everything it selects is known once
-/// the search and its reads are done: the learners' own columns, scores, cursors and
-/// explanations whose skills were read ahead (`searchCandidates` returns it as
-/// [`Ready`]). A learner's relations, for instance, send the page back to resolvers.
-impl Immediate for CandidateMatch {
-    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
-        Some(match field.node.name.node.as_str() {
-            "learner" => return ready_object(&self.learner, ctx, field),
-            "score" => self.explanation.score.to_value(),
-            "explanation" => {
-                return ready_object(&MatchExplanation(self.explanation.clone()), ctx, field);
-            }
-            _ => return None,
-        })
-    }
-}
-
-impl Immediate for CandidateMatchEdge {
-    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
-        Some(match field.node.name.node.as_str() {
-            "node" => return ready_object(&self.node, ctx, field),
-            "cursor" => self.cursor.to_value(),
-            _ => return None,
-        })
-    }
-}
-
-impl Immediate for CandidateMatchConnection {
-    fn immediate(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
-        Some(match field.node.name.node.as_str() {
-            "edges" => return ready_list(&self.edges, ctx, field),
-            "pageInfo" => return ready_object(&self.page_info, ctx, field),
-            "totalCount" => self.total_count.to_value(),
-            _ => return None,
-        })
-    }
-}
 crate::graphql::pagination::connection!(JobMatchConnection, JobMatchEdge, JobMatch, "job matches");
 
 /// A requirement not fully met.
