@@ -66,7 +66,7 @@ async fn a_search_checks_the_job_first_and_shows_only_who_the_database_says_is_v
         let ada = learner(c, "ada", Visibility::Recruiters).await;
         let bob = learner(c, "bob", Visibility::Public).await;
         let eve = learner(c, "eve", Visibility::Private).await;
-        for (who, level) in [(ada, 5), (bob, 3), (eve, 5)] {
+        for (who, level) in [(ada, 5), (bob, 2), (eve, 5)] {
             repo::credentials::add(
                 c,
                 who,
