@@ -12,4 +12,5 @@ pub mod insights;
 pub mod repo;
 pub mod seed;
 pub mod server;
+#[cfg(feature = "test-support")]
 pub mod testing;
