@@ -65,7 +65,7 @@ async fn alert(
     let mut p = s.db.conn().await?;
     let c = &mut p.conn();
     // The learner may have deleted their account since subscribing.
-    let Some(doc) = crate::indexer::docs::learner_docs(c, &[learner_id], repo::now())
+    let Some(doc) = crate::documents::learner_docs(c, &[learner_id], repo::now())
         .await?
         .pop()
     else {

@@ -4,7 +4,7 @@
 //!
 //! Loaded in the background (never on a request), a page of ids at a time with a fixed
 //! number of queries per page, and held in memory until the next refresh. Evidence is
-//! mapped exactly as for the search index ([`crate::indexer::docs::learner_docs`]), so a
+//! mapped exactly as for the search index ([`crate::documents::learner_docs`]), so a
 //! learner's skills mean the same thing here as in candidate search.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,7 +14,7 @@ use search_index::segments::{SegmentCourse, SegmentLearner, SegmentOccupation};
 use search_index::{Evidence, Requirement};
 
 use crate::db::{Db, DbConn, DbResult};
-use crate::indexer::docs::{LEARNER_RANGE, SNAPSHOT_PAGE, learner_docs_in_range};
+use crate::documents::{LEARNER_RANGE, SNAPSHOT_PAGE, learner_docs_in_range, microcredential_docs};
 use crate::repo::{self, JobStatus};
 
 /// A job as demand sees it.
@@ -130,7 +130,7 @@ pub async fn load(db: &Db) -> DbResult<InsightsData> {
             .into_iter()
             .map(|m| (m.id, m.currency))
             .collect();
-        for d in crate::indexer::docs::microcredential_docs(conn, &ids).await? {
+        for d in microcredential_docs(conn, &ids).await? {
             if !d.active {
                 continue;
             }

@@ -100,8 +100,7 @@ async fn with_engine<R: Send + 'static>(
 /// The signed-in learner's evidence, read from the database now.
 async fn my_evidence(ctx: &Context<'_>, learner_id: i64) -> ApiResult<Vec<search_index::Evidence>> {
     let mut p = services(ctx)?.db.conn().await?;
-    let docs =
-        crate::indexer::docs::learner_docs(&mut p.conn(), &[learner_id], repo::now()).await?;
+    let docs = crate::documents::learner_docs(&mut p.conn(), &[learner_id], repo::now()).await?;
     Ok(docs
         .into_iter()
         .next()
