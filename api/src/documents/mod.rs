@@ -17,6 +17,7 @@
 //! - Text: headline, bio and the titles of the credentials that are not revoked.
 //! - Remote preference: REMOTE -> Remote, ONSITE -> OnSite, HYBRID and ANY -> Hybrid
 //!   (both mean "either").
+//! - A job's or an occupation's requirements go through [`engine_requirement`].
 //! - Levels outside 1..=5 (impossible: the schema's CHECK) and locations longer than
 //!   [`MAX_LOCATION_BYTES`] are dropped/truncated with a warning rather than making the
 //!   engine refuse the whole document.
@@ -24,6 +25,7 @@
 //! Expiry depends on `now`: see [`crate::indexer::expiry`] for how documents indexed
 //! before a credential expired are refreshed.
 
+mod requirement;
 mod snapshot;
 
 use std::collections::HashMap;
@@ -40,6 +42,7 @@ use crate::repo::credentials::CredentialEvidence;
 use crate::repo::learners::{AssertedSkill, IndexedProfile};
 use crate::repo::{self, CredentialStatus, JobStatus, LearnerSet, RemotePreference, Visibility};
 
+pub use requirement::{InvalidRequirement, RequirementOwner, engine_requirement};
 pub use snapshot::{DocStream, StreamCounts, snapshot};
 
 /// Jobs and microcredentials read per batch while taking a snapshot.
@@ -236,15 +239,10 @@ pub async fn job_docs(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<JobDoc
     let jobs = repo::jobs::get_many(conn, ids).await?;
     let mut reqs_of: HashMap<i64, Vec<Requirement>> = HashMap::new();
     for (job, r) in repo::jobs::requirements_of(conn, ids).await? {
-        let Some(min_level) = level("job", job, r.skill_id, r.min_level) else {
-            continue;
-        };
-        reqs_of.entry(job).or_default().push(Requirement {
-            skill: r.skill_id,
-            min_level,
-            weight: r.weight,
-            required: r.required,
-        });
+        match engine_requirement(RequirementOwner::Job(job), &r) {
+            Ok(req) => reqs_of.entry(job).or_default().push(req),
+            Err(e) => tracing::warn!(error = %e, "requirement left out of the index"),
+        }
     }
     Ok(jobs
         .into_iter()

@@ -16,7 +16,7 @@ use talent_api::repo::occupations::Requirement as JobRequirement;
 use talent_api::repo::{
     self, CredentialSource, CredentialStatus, JobStatus, OrganizationKind, Role, Visibility,
 };
-use talent_api::testing::TestDb;
+use talent_api::testing::{RequirementTable, TestDb, force_requirement_level};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -714,5 +714,72 @@ async fn a_streamed_snapshot_holds_every_document_once_whether_read_on_one_conne
                 "{pool}: {jobs} jobs, {mcs} microcredentials"
             );
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requirement_level_the_schema_forbids_is_left_out_of_documents_and_insights() {
+    for t in TestDb::all().await {
+        let mut p = t.db.conn().await.expect("conn");
+        let c = &mut p.conn();
+        let sql = skill(c, "sql", None).await;
+        let python = skill(c, "python", None).await;
+        let excel = skill(c, "excel", None).await;
+        let req = |skill_id, min_level| JobRequirement {
+            skill_id,
+            min_level,
+            weight: 1.0,
+            required: false,
+        };
+        let mut new = new_job("Data engineer", sql);
+        new.requirements.extend([req(python, 2), req(excel, 2)]);
+        let org = employer(c, "acme").await;
+        let job = repo::jobs::create(c, org, &new).await.expect("job").id;
+        let occupation = repo::occupations::create(
+            c,
+            "analyst",
+            "Analyst",
+            "reports",
+            &[req(sql, 3), req(python, 2)],
+        )
+        .await
+        .expect("occupation")
+        .id;
+        force_requirement_level(c, RequirementTable::Job, job, python, 6).await;
+        force_requirement_level(c, RequirementTable::Job, job, excel, 0).await;
+        force_requirement_level(c, RequirementTable::Occupation, occupation, python, 0).await;
+        let levels = |reqs: &[Requirement]| -> Vec<(i64, u8)> {
+            reqs.iter().map(|r| (r.skill, r.min_level)).collect()
+        };
+
+        let docs = documents::job_docs(c, &[job]).await.expect("job docs");
+        assert_eq!(
+            levels(&docs[0].requirements),
+            vec![(sql, 3)],
+            "{:?}",
+            t.db.backend()
+        );
+
+        let data = talent_api::insights::load(&t.db)
+            .await
+            .expect("insights data");
+        let demand = data.jobs.iter().find(|j| j.id == job).expect("job");
+        assert_eq!(
+            levels(&demand.requirements),
+            vec![(sql, 3)],
+            "{:?}",
+            t.db.backend()
+        );
+        let occ = data
+            .occupations
+            .iter()
+            .find(|o| o.id == occupation)
+            .expect("occupation");
+        assert_eq!(
+            levels(&occ.requirements),
+            vec![(sql, 3)],
+            "{:?}",
+            t.db.backend()
+        );
     }
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use async_graphql::{Context, ID, InputObject, Object};
 
+use crate::documents::RequirementOwner;
 use crate::graphql::context::{
     can_see_job, can_see_learner, loaders, require_my_learner, require_role, services, viewer,
 };
@@ -115,7 +116,7 @@ async fn target_requirements(
     occupation_id: Option<&ID>,
 ) -> ApiResult<Vec<search_index::Requirement>> {
     let l = loaders(ctx)?;
-    let reqs = match (job_id, occupation_id) {
+    let (owner, reqs) = match (job_id, occupation_id) {
         (Some(j), None) => {
             let id = ids::decode(NodeType::Job, j)?;
             let job = l
@@ -124,10 +125,8 @@ async fn target_requirements(
                 .await?
                 .filter(|j| can_see_job(viewer(ctx), j))
                 .ok_or(ApiError::NotFound("job"))?;
-            l.job_requirements
-                .load_one(job.id)
-                .await?
-                .unwrap_or_default()
+            let reqs = l.job_requirements.load_one(job.id).await?;
+            (RequirementOwner::Job(job.id), reqs.unwrap_or_default())
         }
         (None, Some(o)) => {
             let id = ids::decode(NodeType::Occupation, o)?;
@@ -135,17 +134,15 @@ async fn target_requirements(
                 .load_one(id)
                 .await?
                 .ok_or(ApiError::NotFound("occupation"))?;
-            l.occupation_requirements
-                .load_one(id)
-                .await?
-                .unwrap_or_default()
+            let reqs = l.occupation_requirements.load_one(id).await?;
+            (RequirementOwner::Occupation(id), reqs.unwrap_or_default())
         }
         _ => return Err(ApiError::bad("give exactly one of jobId and occupationId")),
     };
     if reqs.is_empty() {
         return Err(ApiError::bad("the target has no skill requirements"));
     }
-    Ok(reqs.iter().map(engine_requirement).collect())
+    reqs.iter().map(|r| engine_requirement(owner, r)).collect()
 }
 
 /// Checks an ISO 4217 currency code (three capital letters).
@@ -226,8 +223,8 @@ impl MatchingQuery {
                     None,
                     decode_requirements(r)?
                         .iter()
-                        .map(engine_requirement)
-                        .collect(),
+                        .map(|r| engine_requirement(RequirementOwner::AdHoc, r))
+                        .collect::<ApiResult<_>>()?,
                 ),
                 _ => return Err(ApiError::bad("give exactly one of jobId and requirements")),
             };
@@ -316,8 +313,8 @@ impl MatchingQuery {
                 reqs.remove(&found.id)
                     .unwrap_or_default()
                     .iter()
-                    .map(engine_requirement)
-                    .collect::<Vec<_>>(),
+                    .map(|r| engine_requirement(RequirementOwner::Job(found.id), r))
+                    .collect::<ApiResult<Vec<_>>>()?,
             ))
         };
         let prefetch_skills = async {
