@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::db::{Backend, Db, PoolConfig, migrations};
+use crate::db::{Backend, Db, DbConn, PoolConfig, migrations};
 
 /// A fresh, migrated database that is removed on drop.
 pub struct TestDb {
@@ -122,6 +122,65 @@ impl TestDb {
         }
         v
     }
+}
+
+/// A table of requirements, for [`force_requirement_level`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequirementTable {
+    /// `job_requirements`.
+    Job,
+    /// `occupation_requirements`.
+    Occupation,
+}
+
+/// Stores `level` as the minimum level of `owner`'s requirement of `skill`, past the
+/// schema's CHECK (1..=5), which the API and the repository never get past: for tests of
+/// what readers do with such a row. On PostgreSQL this drops the table's CHECK on the
+/// level in this (test) database; on SQLite it ignores CHECKs on this connection for
+/// the one update. Writes no outbox row.
+pub async fn force_requirement_level(
+    conn: &mut DbConn<'_>,
+    table: RequirementTable,
+    owner: i64,
+    skill: i64,
+    level: i32,
+) {
+    use diesel_async::RunQueryDsl;
+    let (table, owner_column) = match table {
+        RequirementTable::Job => ("job_requirements", "job_id"),
+        RequirementTable::Occupation => ("occupation_requirements", "occupation_id"),
+    };
+    let update = format!(
+        "UPDATE {table} SET min_level = {level} WHERE {owner_column} = {owner} AND skill_id = {skill}"
+    );
+    let updated = match conn {
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!(
+                "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {table}_min_level_check"
+            ))
+            .execute(&mut **c)
+            .await
+            .expect("drop the CHECK");
+            diesel::sql_query(update).execute(&mut **c).await
+        }
+        DbConn::Sqlite(c) => {
+            diesel::sql_query("PRAGMA ignore_check_constraints = ON")
+                .execute(&mut **c)
+                .await
+                .expect("ignore CHECKs");
+            let updated = diesel::sql_query(update).execute(&mut **c).await;
+            diesel::sql_query("PRAGMA ignore_check_constraints = OFF")
+                .execute(&mut **c)
+                .await
+                .expect("honour CHECKs");
+            updated
+        }
+    };
+    assert_eq!(
+        updated.expect("update"),
+        1,
+        "{owner} has no requirement of {skill}"
+    );
 }
 
 impl Drop for TestDb {

@@ -1,7 +1,8 @@
-//! End-to-end test support: [`TestApp`] runs the real `talent` router (the same
-//! assembly as `talent serve`: migrations, [`SearchService`], the GraphQL schema, the
-//! JWT verifier, the deferred GraphQL routes) over real HTTP on `127.0.0.1:0`, on a
-//! fresh database per test, and talks to it with reqwest and tokio-tungstenite.
+//! End-to-end test support: [`TestApp`] serves `talent serve`'s own app
+//! ([`server::build_app`]: the router, then the start-up that migrates, starts the
+//! [`SearchService`] and the insights worker and installs the GraphQL routes) over real
+//! HTTP on `127.0.0.1:0`, on a fresh database per test, and talks to it with reqwest and
+//! tokio-tungstenite. The index lives in memory.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -32,17 +33,17 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use talent_api::auth::{AuthConfig, PublicKeyAlg, PublicKeySpec, Verifier};
+use talent_api::auth::{AuthConfig, PublicKeyAlg, PublicKeySpec};
 use talent_api::config::JwtConfig;
 use talent_api::db::{Backend, Db};
 use talent_api::graphql::ids::{self, NodeType};
-use talent_api::http::{HttpConfig, Metrics};
+use talent_api::http::HttpConfig;
 use talent_api::indexer::{IndexerOptions, SearchService};
 use talent_api::insights::{InsightsOptions, InsightsService};
 use talent_api::repo::Role;
 use talent_api::seed::demo::{Ids, SeedReport, load_catalogue};
 use talent_api::seed::{Catalog, SeedSources};
-use talent_api::server::{self, AppState, Readiness};
+use talent_api::server::{self, AppConfig, AppHandles};
 use talent_api::testing::TestDb;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -112,6 +113,24 @@ impl TestAppBuilder {
     }
 }
 
+/// The test server's tokens: HS256 with [`SECRET`], and RS256 with the fixture key
+/// [`RSA_KID`].
+fn auth_config() -> AuthConfig {
+    AuthConfig {
+        hs256_secret: Some(SECRET.to_vec()),
+        public_keys: vec![PublicKeySpec {
+            alg: PublicKeyAlg::RS256,
+            path: jwt_fixture("rsa.pub.pem"),
+            kid: Some(RSA_KID.to_owned()),
+        }],
+        jwks_file: None,
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+        leeway_secs: 30,
+        max_token_bytes: 8192,
+    }
+}
+
 fn lazy_insights() -> InsightsOptions {
     InsightsOptions {
         eager: false,
@@ -140,6 +159,7 @@ pub struct TestApp {
     /// What the demo load inserted (empty without `.with_demo()`).
     pub demo: SeedReport,
     jwt: JwtConfig,
+    handles: AppHandles,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     _test_db: TestDb,
@@ -195,82 +215,39 @@ impl TestApp {
             }
         };
 
-        let readiness = Arc::new(Readiness::default());
-        readiness.set_migrated();
-        let search =
-            SearchService::start_with(db.clone(), None, readiness.clone(), opts.indexer.clone())
-                .await
-                .expect("search index");
-        let auth = AuthConfig {
-            hs256_secret: Some(SECRET.to_vec()),
-            public_keys: vec![PublicKeySpec {
-                alg: PublicKeyAlg::RS256,
-                path: jwt_fixture("rsa.pub.pem"),
-                kid: Some(RSA_KID.to_owned()),
-            }],
-            jwks_file: None,
-            issuer: ISSUER.into(),
-            audience: AUDIENCE.into(),
-            leeway_secs: 30,
-            max_token_bytes: 8192,
+        let config = AppConfig {
+            http: opts.http.clone(),
+            auth: auth_config(),
+            insights: opts.insights.clone().unwrap_or_else(lazy_insights),
+            indexer: opts.indexer.clone(),
+            index_dir: None,
+            // The fixture above is the data.
+            demo: false,
         };
-        let verifier = Arc::new(Verifier::new(&auth).expect("verifier"));
-        let metrics = Arc::new(Metrics::new());
-        let insights = InsightsService::start(
-            db.clone(),
-            search.taxonomy(),
-            opts.insights.clone().unwrap_or_else(lazy_insights),
-        );
-        let viewers = std::sync::Arc::new(talent_api::graphql::viewers::ViewerCache::new(
-            opts.http.viewer_cache_ttl,
-        ));
-        let schema = talent_api::graphql::build(
-            talent_api::graphql::context::Services {
-                db: db.clone(),
-                search: search.clone(),
-                insights: insights.clone(),
-                viewers: viewers.clone(),
-            },
-            &opts.http,
-            metrics.clone(),
-        );
-        let provider = Arc::new(talent_api::graphql::AppContextProvider {
-            db: db.clone(),
-            verifier,
-            viewers,
-        });
-        let deferred = server::Deferred::default();
-        deferred.set(talent_api::http::graphql_router(
-            schema, provider, &opts.http, metrics,
-        ));
-        let app = server::router(
-            AppState {
-                db: db.clone(),
-                readiness,
-            },
-            deferred,
-        );
+        let (router, startup) = server::build_app(db.clone(), config).expect("app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stop_rx.await;
-                })
+            let stopped = async {
+                let _ = stop_rx.await;
+            };
+            server::serve(listener, router, stopped)
                 .await
                 .expect("server");
         });
+        let handles = startup.run().await.expect("start-up");
         TestApp {
             db,
             backend,
             addr,
             graphql_url: format!("http://{addr}/graphql"),
             client: reqwest::Client::new(),
-            search,
-            insights,
+            search: handles.search.clone(),
+            insights: handles.insights.clone(),
+            handles,
             ids,
             demo,
             jwt: JwtConfig {
@@ -292,8 +269,7 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             let _ = tokio::time::timeout(WAIT, server).await;
         }
-        self.search.shutdown().await;
-        self.insights.shutdown();
+        self.handles.shutdown().await;
     }
 
     /// A valid HS256 token for `sub` with `role` (`learner`, `recruiter`,

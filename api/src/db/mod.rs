@@ -22,6 +22,8 @@ use diesel_async::pooled_connection::bb8::{Pool, PooledConnection};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 
+use crate::config::StorageConfig;
+
 /// The SQLite connection type used through diesel-async.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
@@ -77,6 +79,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The backend's name as logs and /readyz show it: `postgres` or `sqlite`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+
     /// The backend a database URL selects.
     pub fn for_url(url: &str) -> Backend {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -338,6 +348,32 @@ impl Db {
     }
 }
 
+/// How long [`connect`] waits for the database before giving up.
+pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Connects to the database `storage` names, as every command does: creates and checks
+/// the data directory first for SQLite, and gives up after [`STARTUP_TIMEOUT`]. The
+/// error names the URL with its password redacted.
+pub async fn connect(storage: &StorageConfig) -> anyhow::Result<Db> {
+    use anyhow::Context;
+    if storage.backend() == Backend::Sqlite {
+        storage.prepare_data_dir()?;
+    }
+    let url = storage.redacted_url();
+    match tokio::time::timeout(
+        STARTUP_TIMEOUT,
+        Db::connect(&storage.database_url, &storage.pool),
+    )
+    .await
+    {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) => Err(e).with_context(|| format!("cannot connect to the database at {url}")),
+        Err(_) => anyhow::bail!(
+            "cannot connect to the database at {url}: no answer within {STARTUP_TIMEOUT:?}"
+        ),
+    }
+}
+
 /// A connection checked out of a [`Db`]; returned to the pool on drop.
 pub enum Pooled {
     /// PostgreSQL.
@@ -456,4 +492,30 @@ macro_rules! transaction {
 /// Statements run so far through `db`'s connections (see [`Db::statements`]).
 pub fn statement_count(db: &Db) -> u64 {
     db.statements()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_connection_failure_names_the_url_without_its_password() {
+        let storage = StorageConfig::new(
+            std::path::PathBuf::from("/nonexistent"),
+            Some("postgres://app:hunter2@127.0.0.1:1/talent".into()),
+            None,
+        );
+        let err = format!("{:#}", connect(&storage).await.expect_err("port 1 refuses"));
+        assert!(
+            err.contains("cannot connect to the database at postgres://app:***@127.0.0.1:1/talent"),
+            "{err}"
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn backends_have_plain_names() {
+        assert_eq!(Backend::Postgres.as_str(), "postgres");
+        assert_eq!(Backend::Sqlite.as_str(), "sqlite");
+    }
 }

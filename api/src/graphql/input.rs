@@ -6,6 +6,7 @@ use async_graphql::{ID, InputObject};
 
 use super::error::{ApiError, ApiResult};
 use super::ids::{self, NodeType};
+use crate::documents::{self, RequirementOwner};
 use crate::repo::occupations::Requirement;
 
 /// Rejects a string longer than `max` characters (or empty when `max` > 0 and required).
@@ -153,14 +154,14 @@ pub fn decode_requirements(list: &[SkillRequirementInput]) -> ApiResult<Vec<Requ
         .collect()
 }
 
-/// The engine's form of a requirement.
-pub fn engine_requirement(r: &Requirement) -> search_index::Requirement {
-    search_index::Requirement {
-        skill: r.skill_id,
-        min_level: r.min_level.clamp(1, 5) as u8,
-        weight: r.weight,
-        required: r.required,
-    }
+/// The engine's form of `owner`'s requirement ([`documents::engine_requirement`]). A
+/// level outside 1..=5 is INTERNAL: arguments are validated, and the schema's CHECK
+/// keeps such a row out of the database.
+pub fn engine_requirement(
+    owner: RequirementOwner,
+    r: &Requirement,
+) -> ApiResult<search_index::Requirement> {
+    documents::engine_requirement(owner, r).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[cfg(test)]
@@ -181,5 +182,23 @@ mod tests {
         assert!(e.message().contains("title"));
         assert!(required_text("title", "   ", 10).is_err());
         assert_eq!(optional_text("h", Some("  "), 10), Ok(None));
+    }
+
+    #[test]
+    fn a_stored_requirement_out_of_range_is_internal() {
+        let stored = |min_level| Requirement {
+            skill_id: 4,
+            min_level,
+            weight: 1.0,
+            required: false,
+        };
+        let ok = engine_requirement(RequirementOwner::Job(9), &stored(5)).expect("valid");
+        assert_eq!((ok.skill, ok.min_level), (4, 5));
+        let e = engine_requirement(RequirementOwner::Job(9), &stored(6)).expect_err("level 6");
+        assert_eq!(e.code(), "INTERNAL");
+        assert_eq!(e.message(), "internal error");
+        assert!(
+            matches!(&e, ApiError::Internal(d) if d.contains("job 9") && d.contains("level 6"))
+        );
     }
 }

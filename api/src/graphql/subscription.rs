@@ -8,6 +8,7 @@ use super::error::{ApiError, ApiResult};
 use super::input::check_score;
 use super::types::job::Job;
 use super::types::matching::JobMatch;
+use crate::documents::RequirementOwner;
 use crate::repo;
 
 /// The root subscription.
@@ -65,7 +66,7 @@ async fn alert(
     let mut p = s.db.conn().await?;
     let c = &mut p.conn();
     // The learner may have deleted their account since subscribing.
-    let Some(doc) = crate::indexer::docs::learner_docs(c, &[learner_id], repo::now())
+    let Some(doc) = crate::documents::learner_docs(c, &[learner_id], repo::now())
         .await?
         .pop()
     else {
@@ -80,8 +81,8 @@ async fn alert(
     let reqs: Vec<search_index::Requirement> = repo::jobs::requirements_of(c, &[job_id])
         .await?
         .iter()
-        .map(|(_, r)| super::input::engine_requirement(r))
-        .collect();
+        .map(|(_, r)| super::input::engine_requirement(RequirementOwner::Job(job_id), r))
+        .collect::<ApiResult<_>>()?;
     if reqs.is_empty() {
         return Ok(None);
     }

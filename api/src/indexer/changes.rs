@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use search_index::engine::{Change, ChangeOp, Document};
 
-use super::docs;
 use crate::db::{DbConn, DbResult};
+use crate::documents;
 use crate::repo::outbox::OutboxEntry;
 use crate::repo::{EntityKind, Operation};
 
@@ -38,13 +38,13 @@ pub async fn load(
         ids
     };
     let mut found: HashMap<(EntityKind, i64), Document> = HashMap::new();
-    for d in docs::learner_docs(conn, &upserts(EntityKind::Learner), now).await? {
+    for d in documents::learner_docs(conn, &upserts(EntityKind::Learner), now).await? {
         found.insert((EntityKind::Learner, d.id), Document::Learner(d));
     }
-    for d in docs::job_docs(conn, &upserts(EntityKind::Job)).await? {
+    for d in documents::job_docs(conn, &upserts(EntityKind::Job)).await? {
         found.insert((EntityKind::Job, d.id), Document::Job(d));
     }
-    for d in docs::microcredential_docs(conn, &upserts(EntityKind::Microcredential)).await? {
+    for d in documents::microcredential_docs(conn, &upserts(EntityKind::Microcredential)).await? {
         found.insert(
             (EntityKind::Microcredential, d.id),
             Document::Microcredential(d),

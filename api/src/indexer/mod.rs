@@ -7,7 +7,7 @@
 //! # Start-up ([`SearchService::start`])
 //! 1. Load the taxonomy (skills + aliases) from the database ([`taxonomy`]).
 //! 2. Open the engine on a blocking thread. A missing, unreadable or old-schema index is
-//!    rebuilt from a [`docs::snapshot`] (outbox head read first, then every document)
+//!    rebuilt from a [`documents::snapshot`] (outbox head read first, then every document)
 //!    into a fresh generation and swapped in. An index whose applied sequence is ahead
 //!    of the outbox head (the database was replaced or reset) is rebuilt too. Another
 //!    process holding the directory is an error naming it.
@@ -44,10 +44,10 @@
 //!   commands add skills) are scored as unknown until the next start.
 //! - `talent reindex` ([`reindex`]) needs the index directory free (no server on it).
 //!
-//! [`Readiness`]: crate::server::Readiness
+//! [`Readiness`]: crate::readiness::Readiness
+//! [`documents::snapshot`]: crate::documents::snapshot
 
 pub mod changes;
-pub mod docs;
 pub mod expiry;
 pub mod reindex;
 mod service;

@@ -1,5 +1,5 @@
-//! `talent reindex`: rebuild the index from the database into a fresh generation and
-//! swap it in.
+//! Rebuilding the index from the database into a fresh generation and swapping it in
+//! (what `talent reindex` runs).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -9,9 +9,9 @@ use anyhow::Context;
 use search_index::Engine;
 use search_index::engine::{EngineError, EngineOptions};
 
-use super::{docs, taxonomy};
-use crate::config::StorageConfig;
-use crate::db::{Db, migrations};
+use super::taxonomy;
+use crate::db::Db;
+use crate::documents;
 
 /// What a reindex did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub struct ReindexReport {
 
 /// Rebuilds the index under `index_dir` from the database: locks the index directory
 /// (which fails when a server holds it), then builds a fresh generation from a streamed
-/// snapshot (read and indexed at the same time, see [`docs::DocStream`]) and swaps it in
+/// snapshot (read and indexed at the same time, see [`documents::DocStream`]) and swaps it in
 /// atomically, without reading the old one. A server started afterwards replays the
 /// outbox after the snapshot's sequence. On any error the old generation stays live.
 pub async fn reindex(db: &Db, index_dir: &Path) -> anyhow::Result<ReindexReport> {
@@ -41,7 +41,9 @@ pub async fn reindex(db: &Db, index_dir: &Path) -> anyhow::Result<ReindexReport>
         let mut p = db.conn().await?;
         std::sync::Arc::new(taxonomy::load(&mut p.conn()).await?)
     };
-    let snapshot = docs::snapshot(db).await.context("reading the database")?;
+    let snapshot = documents::snapshot(db)
+        .await
+        .context("reading the database")?;
     let counts = snapshot.docs.counts();
     let applied_seq = snapshot.applied_seq;
     let dir = index_dir.to_path_buf();
@@ -78,23 +80,4 @@ pub async fn reindex(db: &Db, index_dir: &Path) -> anyhow::Result<ReindexReport>
         path,
         elapsed: started.elapsed(),
     })
-}
-
-/// The `talent reindex` command: connects (migrating if needed), rebuilds
-/// `<data-dir>/index` and prints the counts and the time taken.
-pub async fn run(storage: &StorageConfig) -> anyhow::Result<()> {
-    storage.prepare_data_dir()?;
-    let db = crate::cli::connect(storage).await?;
-    migrations::run_pending(&db).await?;
-    let r = reindex(&db, &storage.index_dir()).await?;
-    println!(
-        "reindexed {} learners, {} jobs, {} microcredentials (outbox sequence {}) into {} in {:.2}s",
-        r.learners,
-        r.jobs,
-        r.microcredentials,
-        r.applied_seq,
-        r.path.display(),
-        r.elapsed.as_secs_f64()
-    );
-    Ok(())
 }

@@ -23,10 +23,11 @@ pub struct Timed<R> {
     /// How long the work ran.
     pub ran: Duration,
 }
-use super::{docs, tail, taxonomy};
+use super::{tail, taxonomy};
 use crate::db::Db;
+use crate::documents;
+use crate::readiness::{IndexState, Readiness};
 use crate::repo;
-use crate::server::{IndexState, Readiness};
 
 /// Tuning of the indexer. [`Default`] is what `talent serve` uses.
 #[derive(Debug, Clone)]
@@ -270,7 +271,7 @@ async fn start_inner(
             outbox_head = head,
             "the index is ahead of the outbox (another or a reset database): rebuilding"
         );
-        let snapshot = docs::snapshot(&db).await?;
+        let snapshot = documents::snapshot(&db).await?;
         engine = tokio::task::spawn_blocking(move || engine.rebuild(snapshot).map(|()| engine))
             .await
             .context("index rebuild task")??;
@@ -324,7 +325,7 @@ async fn open_engine(
 ) -> anyhow::Result<Engine> {
     match index_dir {
         None => {
-            let snapshot = docs::snapshot(db).await?;
+            let snapshot = documents::snapshot(db).await?;
             let engine =
                 tokio::task::spawn_blocking(move || Engine::in_memory_from(tax, options, snapshot))
                     .await
@@ -338,7 +339,7 @@ async fn open_engine(
             let opened = tokio::task::spawn_blocking(move || {
                 Engine::open(&path, tax, options, || {
                     handle
-                        .block_on(docs::snapshot(&db))
+                        .block_on(documents::snapshot(&db))
                         .map_err(|e| Box::new(e) as SourceError)
                 })
             })

@@ -12,8 +12,8 @@ use tokio::sync::{Notify, broadcast, watch};
 use super::IndexerOptions;
 use super::{changes, expiry};
 use crate::db::Db;
+use crate::readiness::Readiness;
 use crate::repo;
-use crate::server::Readiness;
 
 /// State shared by the handle and the tail task.
 pub(super) struct Shared {

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::expiry::SWEEP_OVERLAP;
 use super::shared::{Shared, Swept};
-use crate::server::IndexState;
+use crate::readiness::IndexState;
 
 /// How soon after a failed sweep the next one is tried.
 const SWEEP_RETRY: Duration = Duration::from_secs(60);

@@ -3,9 +3,11 @@
 //! active microcredentials and which institution each learner holds credentials from.
 //!
 //! Loaded in the background (never on a request), a page of ids at a time with a fixed
-//! number of queries per page, and held in memory until the next refresh. Evidence is
-//! mapped exactly as for the search index ([`crate::indexer::docs::learner_docs`]), so a
-//! learner's skills mean the same thing here as in candidate search.
+//! number of queries per page, and held in memory until the next refresh. Learners,
+//! microcredentials and requirements are read through the read model
+//! ([`crate::documents`]), so a learner's skills and a job's requirements mean the same
+//! thing here as in candidate search; a requirement it refuses is left out with a
+//! warning.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +16,10 @@ use search_index::segments::{SegmentCourse, SegmentLearner, SegmentOccupation};
 use search_index::{Evidence, Requirement};
 
 use crate::db::{Db, DbConn, DbResult};
-use crate::indexer::docs::{LEARNER_RANGE, SNAPSHOT_PAGE, learner_docs_in_range};
+use crate::documents::{
+    LEARNER_RANGE, RequirementOwner, SNAPSHOT_PAGE, engine_requirement, learner_docs_in_range,
+    microcredential_docs,
+};
 use crate::repo::{self, JobStatus};
 
 /// A job as demand sees it.
@@ -130,7 +135,7 @@ pub async fn load(db: &Db) -> DbResult<InsightsData> {
             .into_iter()
             .map(|m| (m.id, m.currency))
             .collect();
-        for d in crate::indexer::docs::microcredential_docs(conn, &ids).await? {
+        for d in microcredential_docs(conn, &ids).await? {
             if !d.active {
                 continue;
             }
@@ -187,15 +192,10 @@ async fn job_page(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<DemandJob>
     let jobs = repo::jobs::get_many(conn, ids).await?;
     let mut reqs: BTreeMap<i64, Vec<Requirement>> = BTreeMap::new();
     for (job, r) in repo::jobs::requirements_of(conn, ids).await? {
-        let Ok(min_level) = u8::try_from(r.min_level) else {
-            continue;
-        };
-        reqs.entry(job).or_default().push(Requirement {
-            skill: r.skill_id,
-            min_level,
-            weight: r.weight,
-            required: r.required,
-        });
+        match engine_requirement(RequirementOwner::Job(job), &r) {
+            Ok(req) => reqs.entry(job).or_default().push(req),
+            Err(e) => tracing::warn!(error = %e, "requirement left out of insights"),
+        }
     }
     Ok(jobs
         .into_iter()
@@ -215,15 +215,10 @@ async fn occupations(conn: &mut DbConn<'_>) -> DbResult<Vec<SegmentOccupation>> 
     let ids: Vec<i64> = occ.iter().map(|o| o.id).collect();
     let mut reqs: BTreeMap<i64, Vec<Requirement>> = BTreeMap::new();
     for (o, r) in repo::occupations::requirements_of(conn, &ids).await? {
-        let Ok(min_level) = u8::try_from(r.min_level) else {
-            continue;
-        };
-        reqs.entry(o).or_default().push(Requirement {
-            skill: r.skill_id,
-            min_level,
-            weight: r.weight,
-            required: r.required,
-        });
+        match engine_requirement(RequirementOwner::Occupation(o), &r) {
+            Ok(req) => reqs.entry(o).or_default().push(req),
+            Err(e) => tracing::warn!(error = %e, "requirement left out of insights"),
+        }
     }
     Ok(occ
         .into_iter()

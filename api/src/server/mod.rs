@@ -1,17 +1,20 @@
-//! The HTTP server: router, health and readiness, graceful shutdown.
+//! The HTTP server: the app's assembly and start-up ([`build_app`]), health and
+//! readiness, graceful shutdown.
 
+mod app;
 pub mod deferred;
 pub mod health;
 
-use std::net::SocketAddr;
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::get;
 
 use crate::db::Db;
+use crate::readiness::Readiness;
+pub use app::{AppConfig, AppHandles, Startup, build_app};
 pub use deferred::Deferred;
-pub use health::{IndexState, Readiness};
 
 /// Shared state of the HTTP handlers.
 #[derive(Clone)]
@@ -31,23 +34,29 @@ pub fn router(state: AppState, rest: Deferred) -> Router {
         .fallback_service(rest)
 }
 
-/// Serves `router` on `listener` until SIGINT or SIGTERM, then drains in-flight
-/// requests and returns.
+/// Serves `router` on `listener` until `shutdown` resolves (`talent serve`:
+/// [`shutdown_signal`]), then drains in-flight requests and returns.
 ///
 /// Connections get TCP_NODELAY: a response larger than one segment otherwise waits for
 /// the client's delayed ACK (Nagle), which measured ~28 ms per candidate search over
 /// loopback against ~2 ms in process.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
-    let addr: Option<SocketAddr> = listener.local_addr().ok();
-    tracing::info!(?addr, "listening");
+    match listener.local_addr() {
+        Ok(addr) => tracing::info!(addr = %addr, "listening"),
+        Err(_) => tracing::info!("listening"),
+    }
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "TCP_NODELAY not set on a connection");
         }
     });
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
     tracing::info!("shut down cleanly");
     Ok(())

@@ -15,6 +15,7 @@ use search_index::{CandidateFilters, CandidateQuery, Cursor, EngineError, Explan
 
 use crate::access::{Viewer, can_see_job, can_see_learner};
 use crate::db::{Db, DbError};
+use crate::documents::{InvalidRequirement, RequirementOwner, engine_requirement};
 use crate::indexer::SearchService;
 use crate::repo::{self, Role};
 
@@ -80,6 +81,9 @@ pub enum CandidateSearchError {
     /// The searcher may not search this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// A stored requirement breaks the schema's rules (its CHECK keeps such rows out).
+    #[error(transparent)]
+    StoredRequirement(#[from] InvalidRequirement),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -196,8 +200,8 @@ impl CandidateSearch<'_> {
         Ok(repo::jobs::requirements_of(c, &[id])
             .await?
             .iter()
-            .map(|(_, r)| crate::graphql::input::engine_requirement(r))
-            .collect())
+            .map(|(_, r)| engine_requirement(RequirementOwner::Job(id), r))
+            .collect::<Result<_, _>>()?)
     }
 
     /// Runs `f` against the engine on a blocking thread and tells the observer, under

@@ -9,13 +9,14 @@ use chrono::TimeDelta;
 use search_index::engine::{CandidateQuery, EngineOptions};
 use search_index::{Engine, Requirement};
 use talent_api::db::{Backend, Db, DbConn, PoolConfig};
-use talent_api::indexer::{IndexerOptions, SearchService, docs};
+use talent_api::documents;
+use talent_api::indexer::{IndexerOptions, SearchService};
+use talent_api::readiness::{IndexState, Readiness};
 use talent_api::repo::occupations::Requirement as JobRequirement;
 use talent_api::repo::{
     self, CredentialSource, CredentialStatus, JobStatus, OrganizationKind, Role, Visibility,
 };
-use talent_api::server::{IndexState, Readiness};
-use talent_api::testing::TestDb;
+use talent_api::testing::{RequirementTable, TestDb, force_requirement_level};
 
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
@@ -398,7 +399,7 @@ async fn learner_docs_weigh_evidence_as_matching_md_says() {
             .await
             .expect("assert");
 
-        let docs = docs::learner_docs(c, &[ada, 999_999], repo::now())
+        let docs = documents::learner_docs(c, &[ada, 999_999], repo::now())
             .await
             .expect("docs");
         assert_eq!(docs.len(), 1, "an unknown id yields no document");
@@ -445,8 +446,8 @@ async fn the_database_judges_expiry_at_the_readers_now_inclusive() {
             (expires + TimeDelta::seconds(1), true),
             (at("2031-05-04 10:20:30"), false),
         ] {
-            let by_id = docs::learner_docs(c, &[ada], now).await.expect("docs");
-            let by_range = docs::learner_docs_in_range(c, ada, ada, now)
+            let by_id = documents::learner_docs(c, &[ada], now).await.expect("docs");
+            let by_range = documents::learner_docs_in_range(c, ada, ada, now)
                 .await
                 .expect("docs");
             for (reader, d) in [("ids", &by_id), ("range", &by_range)] {
@@ -623,7 +624,7 @@ async fn talent_reindex_rebuilds_the_index_and_a_server_opens_it_without_rebuild
 
 /// Every document of a streamed snapshot, collected off the runtime's workers.
 async fn collect_snapshot(db: &Db) -> Vec<search_index::engine::Document> {
-    let snapshot = docs::snapshot(db).await.expect("snapshot");
+    let snapshot = documents::snapshot(db).await.expect("snapshot");
     tokio::task::spawn_blocking(move || {
         snapshot
             .docs
@@ -641,7 +642,7 @@ async fn a_streamed_snapshot_holds_every_document_once_whether_read_on_one_conne
     use talent_api::seed::{Catalog, SeedSources};
     let cat = Catalog::load(&SeedSources::embedded()).expect("catalogue");
     for t in TestDb::all().await {
-        // More than two ranges of docs::LEARNER_RANGE, so that each half spans ranges.
+        // More than two ranges of documents::LEARNER_RANGE, so that each half spans ranges.
         let spec = SyntheticSpec {
             learners: 11_000,
             jobs: 40,
@@ -667,7 +668,7 @@ async fn a_streamed_snapshot_holds_every_document_once_whether_read_on_one_conne
             }
             ids.extend(page);
         }
-        let expected = docs::learner_docs(&mut p.conn(), &ids, repo::now())
+        let expected = documents::learner_docs(&mut p.conn(), &ids, repo::now())
             .await
             .expect("docs");
         drop(p);
@@ -713,5 +714,72 @@ async fn a_streamed_snapshot_holds_every_document_once_whether_read_on_one_conne
                 "{pool}: {jobs} jobs, {mcs} microcredentials"
             );
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requirement_level_the_schema_forbids_is_left_out_of_documents_and_insights() {
+    for t in TestDb::all().await {
+        let mut p = t.db.conn().await.expect("conn");
+        let c = &mut p.conn();
+        let sql = skill(c, "sql", None).await;
+        let python = skill(c, "python", None).await;
+        let excel = skill(c, "excel", None).await;
+        let req = |skill_id, min_level| JobRequirement {
+            skill_id,
+            min_level,
+            weight: 1.0,
+            required: false,
+        };
+        let mut new = new_job("Data engineer", sql);
+        new.requirements.extend([req(python, 2), req(excel, 2)]);
+        let org = employer(c, "acme").await;
+        let job = repo::jobs::create(c, org, &new).await.expect("job").id;
+        let occupation = repo::occupations::create(
+            c,
+            "analyst",
+            "Analyst",
+            "reports",
+            &[req(sql, 3), req(python, 2)],
+        )
+        .await
+        .expect("occupation")
+        .id;
+        force_requirement_level(c, RequirementTable::Job, job, python, 6).await;
+        force_requirement_level(c, RequirementTable::Job, job, excel, 0).await;
+        force_requirement_level(c, RequirementTable::Occupation, occupation, python, 0).await;
+        let levels = |reqs: &[Requirement]| -> Vec<(i64, u8)> {
+            reqs.iter().map(|r| (r.skill, r.min_level)).collect()
+        };
+
+        let docs = documents::job_docs(c, &[job]).await.expect("job docs");
+        assert_eq!(
+            levels(&docs[0].requirements),
+            vec![(sql, 3)],
+            "{:?}",
+            t.db.backend()
+        );
+
+        let data = talent_api::insights::load(&t.db)
+            .await
+            .expect("insights data");
+        let demand = data.jobs.iter().find(|j| j.id == job).expect("job");
+        assert_eq!(
+            levels(&demand.requirements),
+            vec![(sql, 3)],
+            "{:?}",
+            t.db.backend()
+        );
+        let occ = data
+            .occupations
+            .iter()
+            .find(|o| o.id == occupation)
+            .expect("occupation");
+        assert_eq!(
+            levels(&occ.requirements),
+            vec![(sql, 3)],
+            "{:?}",
+            t.db.backend()
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The api crate's integration suite, one binary: repositories on both backends, the
-//! seeds, and the `talent` binary itself.
+//! seeds, the app's assembly, and the `talent` binary itself.
 
+mod app;
 mod auth;
 mod candidate_search;
 mod cli;

@@ -2,7 +2,7 @@
 //! the placeholders differ: `$n` for PostgreSQL, `?n` for SQLite), and the indexes a DBA
 //! would add for it. BENCHMARKS.md quotes this file.
 //!
-//! Evidence, as the indexer maps rows (`api/src/indexer/docs.rs`): a credential's skills
+//! Evidence, as the read model maps rows (`api/src/documents/mod.rs`): a credential's skills
 //! count with confidence 1.0 (VERIFIED) or 0.7 (UNVERIFIED), halved when `expires_at <=
 //! now`; REVOKED credentials count not at all; self-asserted skills (`learner_skills`)
 //! count 0.4. The relation factor comes from `skill_relation`, a table materialised from

@@ -9,4 +9,5 @@ mod jwt;
 mod limits;
 mod live;
 mod query_count;
+mod stored;
 mod validation;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_graphql::{Context, ID, InputObject, Object};
 
+use crate::documents::RequirementOwner;
 use crate::graphql::context::{
     can_see_job, loaders, require_my_learner, require_role, services, viewer,
 };
@@ -82,6 +83,7 @@ impl From<CandidateSearchError> for ApiError {
             CandidateSearchError::Forbidden(m) => ApiError::forbidden(m),
             CandidateSearchError::Db(e) => e.into(),
             CandidateSearchError::Engine(e) => e.into(),
+            CandidateSearchError::StoredRequirement(e) => ApiError::Internal(e.to_string()),
             CandidateSearchError::Task(m) => ApiError::Internal(m),
         }
     }
@@ -119,8 +121,7 @@ impl RankedPageArgs {
 /// The signed-in learner's evidence, read from the database now.
 async fn my_evidence(ctx: &Context<'_>, learner_id: i64) -> ApiResult<Vec<search_index::Evidence>> {
     let mut p = services(ctx)?.db.conn().await?;
-    let docs =
-        crate::indexer::docs::learner_docs(&mut p.conn(), &[learner_id], repo::now()).await?;
+    let docs = crate::documents::learner_docs(&mut p.conn(), &[learner_id], repo::now()).await?;
     Ok(docs
         .into_iter()
         .next()
@@ -135,7 +136,7 @@ async fn target_requirements(
     occupation_id: Option<&ID>,
 ) -> ApiResult<Vec<search_index::Requirement>> {
     let l = loaders(ctx)?;
-    let reqs = match (job_id, occupation_id) {
+    let (owner, reqs) = match (job_id, occupation_id) {
         (Some(j), None) => {
             let id = ids::decode(NodeType::Job, j)?;
             let job = l
@@ -144,10 +145,8 @@ async fn target_requirements(
                 .await?
                 .filter(|j| can_see_job(viewer(ctx), j))
                 .ok_or(ApiError::NotFound("job"))?;
-            l.job_requirements
-                .load_one(job.id)
-                .await?
-                .unwrap_or_default()
+            let reqs = l.job_requirements.load_one(job.id).await?;
+            (RequirementOwner::Job(job.id), reqs.unwrap_or_default())
         }
         (None, Some(o)) => {
             let id = ids::decode(NodeType::Occupation, o)?;
@@ -155,17 +154,15 @@ async fn target_requirements(
                 .load_one(id)
                 .await?
                 .ok_or(ApiError::NotFound("occupation"))?;
-            l.occupation_requirements
-                .load_one(id)
-                .await?
-                .unwrap_or_default()
+            let reqs = l.occupation_requirements.load_one(id).await?;
+            (RequirementOwner::Occupation(id), reqs.unwrap_or_default())
         }
         _ => return Err(ApiError::bad("give exactly one of jobId and occupationId")),
     };
     if reqs.is_empty() {
         return Err(ApiError::bad("the target has no skill requirements"));
     }
-    Ok(reqs.iter().map(engine_requirement).collect())
+    reqs.iter().map(|r| engine_requirement(owner, r)).collect()
 }
 
 /// Checks an ISO 4217 currency code (three capital letters).
@@ -234,8 +231,8 @@ impl MatchingQuery {
             (None, Some(r)) => Target::Requirements(
                 decode_requirements(r)?
                     .iter()
-                    .map(engine_requirement)
-                    .collect(),
+                    .map(|r| engine_requirement(RequirementOwner::AdHoc, r))
+                    .collect::<ApiResult<_>>()?,
             ),
             _ => return Err(ApiError::bad("give exactly one of jobId and requirements")),
         };

@@ -1,5 +1,10 @@
-//! Database rows -> engine documents, a batch of ids at a time (a fixed number of queries
-//! per batch, whatever its size: no N+1).
+//! The read model: the learners, jobs and microcredentials as the engine reads them.
+//! The search index is built from these documents ([`crate::indexer`]), insights are
+//! computed from them ([`crate::insights::data`]), and GraphQL scores a learner's
+//! current evidence with them, so a skill means the same thing everywhere.
+//!
+//! Documents are read a batch of ids at a time (a fixed number of queries per batch,
+//! whatever its size: no N+1), or all at once as a [`snapshot`].
 //!
 //! # Mapping (MATCHING.md "Levels and evidence")
 //! - A credential's skills are evidence: status VERIFIED -> [`EvidenceKind::VerifiedCredential`]
@@ -12,30 +17,33 @@
 //! - Text: headline, bio and the titles of the credentials that are not revoked.
 //! - Remote preference: REMOTE -> Remote, ONSITE -> OnSite, HYBRID and ANY -> Hybrid
 //!   (both mean "either").
+//! - A job's or an occupation's requirements go through [`engine_requirement`].
 //! - Levels outside 1..=5 (impossible: the schema's CHECK) and locations longer than
 //!   [`MAX_LOCATION_BYTES`] are dropped/truncated with a warning rather than making the
 //!   engine refuse the whole document.
 //!
-//! Expiry depends on `now`: see [`super::expiry`] for how documents indexed before a
-//! credential expired are refreshed.
+//! Expiry depends on `now`: see [`crate::indexer::expiry`] for how documents indexed
+//! before a credential expired are refreshed.
+
+mod requirement;
+mod snapshot;
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDateTime;
 use search_index::engine::{
-    Document, JobDoc, LearnerDoc, MicrocredentialDoc, RemotePreference as EngineRemote, Snapshot,
-    SourceError, Visibility as EngineVisibility,
+    JobDoc, LearnerDoc, MicrocredentialDoc, RemotePreference as EngineRemote,
+    Visibility as EngineVisibility,
 };
 use search_index::{Evidence, EvidenceKind, EvidenceStatus, Requirement};
 
-use tokio::sync::mpsc;
-
-use crate::db::{Db, DbConn, DbResult};
+use crate::db::{DbConn, DbResult};
 use crate::repo::credentials::CredentialEvidence;
 use crate::repo::learners::{AssertedSkill, IndexedProfile};
 use crate::repo::{self, CredentialStatus, JobStatus, LearnerSet, RemotePreference, Visibility};
+
+pub use requirement::{InvalidRequirement, RequirementOwner, engine_requirement};
+pub use snapshot::{DocStream, StreamCounts, snapshot};
 
 /// Jobs and microcredentials read per batch while taking a snapshot.
 pub const SNAPSHOT_PAGE: i64 = 500;
@@ -231,15 +239,10 @@ pub async fn job_docs(conn: &mut DbConn<'_>, ids: &[i64]) -> DbResult<Vec<JobDoc
     let jobs = repo::jobs::get_many(conn, ids).await?;
     let mut reqs_of: HashMap<i64, Vec<Requirement>> = HashMap::new();
     for (job, r) in repo::jobs::requirements_of(conn, ids).await? {
-        let Some(min_level) = level("job", job, r.skill_id, r.min_level) else {
-            continue;
-        };
-        reqs_of.entry(job).or_default().push(Requirement {
-            skill: r.skill_id,
-            min_level,
-            weight: r.weight,
-            required: r.required,
-        });
+        match engine_requirement(RequirementOwner::Job(job), &r) {
+            Ok(req) => reqs_of.entry(job).or_default().push(req),
+            Err(e) => tracing::warn!(error = %e, "requirement left out of the index"),
+        }
     }
     Ok(jobs
         .into_iter()
@@ -291,214 +294,6 @@ pub async fn microcredential_docs(
             active: m.active,
         })
         .collect())
-}
-
-/// Batches the snapshot reader may be ahead of the build.
-const STREAM_DEPTH: usize = 4;
-
-/// One message from the snapshot reader to the index build.
-enum Batch {
-    Docs(Vec<Document>),
-    Done,
-    Failed(crate::db::DbError),
-}
-
-/// How many documents of each kind a [`DocStream`] has yielded so far.
-#[derive(Debug, Default)]
-pub struct StreamCounts {
-    /// Learner documents.
-    pub learners: AtomicUsize,
-    /// Job documents.
-    pub jobs: AtomicUsize,
-    /// Microcredential documents.
-    pub microcredentials: AtomicUsize,
-}
-
-/// The documents of a snapshot, read from the database while the index consumes them:
-/// background tasks read batches of learners (two halves at once when the pool allows,
-/// see `read_all`), then jobs, then microcredentials, at most [`STREAM_DEPTH`] batches
-/// ahead of the build, so reading and indexing overlap and the snapshot is never held
-/// in memory whole.
-///
-/// A database error, or a reader that stops without saying it finished, is yielded as
-/// an `Err` item, which makes the engine abandon the build before committing anything
-/// ([`search_index::engine::SnapshotItem`]): a partial snapshot is never taken for a
-/// whole one. Must be consumed off the async runtime's worker threads (it blocks
-/// waiting for the next batch); the engine builds on a blocking thread anyway.
-pub struct DocStream {
-    rx: mpsc::Receiver<Batch>,
-    buf: std::vec::IntoIter<Document>,
-    finished: bool,
-    counts: Arc<StreamCounts>,
-}
-
-impl DocStream {
-    /// The running counts (shared: still readable after the stream is consumed).
-    pub fn counts(&self) -> Arc<StreamCounts> {
-        self.counts.clone()
-    }
-}
-
-impl Iterator for DocStream {
-    type Item = Result<Document, SourceError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(d) = self.buf.next() {
-                let counter = match &d {
-                    Document::Learner(_) => &self.counts.learners,
-                    Document::Job(_) => &self.counts.jobs,
-                    Document::Microcredential(_) => &self.counts.microcredentials,
-                };
-                counter.fetch_add(1, Ordering::Relaxed);
-                return Some(Ok(d));
-            }
-            if self.finished {
-                return None;
-            }
-            match self.rx.blocking_recv() {
-                Some(Batch::Docs(docs)) => self.buf = docs.into_iter(),
-                Some(Batch::Done) => self.finished = true,
-                Some(Batch::Failed(e)) => {
-                    self.finished = true;
-                    return Some(Err(Box::new(e)));
-                }
-                None => {
-                    self.finished = true;
-                    return Some(Err("the snapshot reader stopped before the end".into()));
-                }
-            }
-        }
-    }
-}
-
-/// Every document, for a rebuild. Reads the outbox head FIRST, then starts reading
-/// every document in the background (paging by id; see [`DocStream`]); the snapshot's
-/// `applied_seq` is that head. A change committed while the snapshot is read may or may
-/// not be in it, but its outbox row is after the head, so it is replayed; replaying is
-/// idempotent because an upsert re-reads current rows.
-pub async fn snapshot(db: &Db) -> DbResult<Snapshot<DocStream>> {
-    let head = {
-        let mut p = db.conn().await?;
-        repo::outbox::head(&mut p.conn()).await?
-    };
-    let (tx, rx) = mpsc::channel(STREAM_DEPTH);
-    let db = db.clone();
-    tokio::spawn(async move {
-        let last = match read_all(&db, &tx).await {
-            Ok(()) => Batch::Done,
-            Err(e) => Batch::Failed(e),
-        };
-        // Fails only when the build stopped listening: nothing left to tell.
-        let _ = tx.send(last).await;
-    });
-    Ok(Snapshot {
-        applied_seq: u64::try_from(head).unwrap_or(0),
-        docs: DocStream {
-            rx,
-            buf: Vec::new().into_iter(),
-            finished: false,
-            counts: Arc::default(),
-        },
-    })
-}
-
-/// Reads every document into `tx`: the learners as two halves of the id range read at
-/// once on two connections when the pool has a second one to spare (so that reading
-/// keeps up with the build on two cores; one connection reads them all otherwise), then
-/// the jobs and the microcredentials. Stops early (Ok) when the receiver is gone.
-async fn read_all(db: &Db, tx: &mpsc::Sender<Batch>) -> DbResult<()> {
-    let now = repo::now();
-    let mut first = db.conn().await?;
-    let bounds = repo::learners::id_bounds(&mut first.conn()).await?;
-    if let Some((lo, hi)) = bounds {
-        // A small pool may have no second connection free: never wait for one.
-        let second = tokio::time::timeout(std::time::Duration::from_millis(200), db.conn())
-            .await
-            .ok()
-            .and_then(Result::ok);
-        let parts = match second {
-            Some(second) => {
-                let mid = lo + (hi - lo) / 2;
-                vec![(first, i64::MIN, mid), (second, mid, i64::MAX)]
-            }
-            None => vec![(first, i64::MIN, i64::MAX)],
-        };
-        let readers: Vec<_> = parts
-            .into_iter()
-            .map(|(conn, after, upto)| {
-                let tx = tx.clone();
-                tokio::spawn(async move { read_learners(conn, &tx, after, upto, now).await })
-            })
-            .collect();
-        let mut listening = true;
-        for reader in readers {
-            let read = reader
-                .await
-                .map_err(|e| crate::db::DbError::Unavailable(format!("snapshot reader: {e}")))?;
-            listening &= read?;
-        }
-        if !listening {
-            return Ok(());
-        }
-    } else {
-        drop(first);
-    }
-    let mut p = db.conn().await?;
-    let conn = &mut p.conn();
-    let send = |docs: Vec<Document>| tx.send(Batch::Docs(docs));
-    let mut after = i64::MIN;
-    loop {
-        let ids = repo::jobs::ids_after(conn, after, SNAPSHOT_PAGE).await?;
-        let Some(&last) = ids.last() else { break };
-        after = last;
-        let docs = job_docs(conn, &ids).await?;
-        if send(docs.into_iter().map(Document::Job).collect())
-            .await
-            .is_err()
-        {
-            return Ok(());
-        }
-    }
-    let mut after = i64::MIN;
-    loop {
-        let ids = repo::microcredentials::ids_after(conn, after, SNAPSHOT_PAGE).await?;
-        let Some(&last) = ids.last() else { break };
-        after = last;
-        let docs = microcredential_docs(conn, &ids).await?;
-        if send(docs.into_iter().map(Document::Microcredential).collect())
-            .await
-            .is_err()
-        {
-            return Ok(());
-        }
-    }
-    Ok(())
-}
-
-/// The learners with ids in `after+1..=upto`, [`LEARNER_RANGE`] at a time, into `tx`;
-/// Ok(false) when the receiver is gone.
-async fn read_learners(
-    mut pooled: crate::db::Pooled,
-    tx: &mpsc::Sender<Batch>,
-    mut after: i64,
-    upto: i64,
-    now: NaiveDateTime,
-) -> DbResult<bool> {
-    let conn = &mut pooled.conn();
-    loop {
-        let mut ids = repo::learners::ids_after(conn, after, LEARNER_RANGE).await?;
-        ids.retain(|&id| id <= upto);
-        let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
-            return Ok(true);
-        };
-        after = last;
-        let docs = learner_docs_in_range(conn, first, last, now).await?;
-        let batch = Batch::Docs(docs.into_iter().map(Document::Learner).collect());
-        if tx.send(batch).await.is_err() {
-            return Ok(false);
-        }
-    }
 }
 
 #[cfg(test)]
