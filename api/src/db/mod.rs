@@ -113,11 +113,9 @@ pub struct PoolConfig {
 
 /// The page cache of a pooled SQLite connection, in MiB. SQLite's own default (2 MiB)
 /// holds less than the B-tree interior pages of a database of a million learners, so
-/// every by-id read of a page of candidates went back to the OS for them (`pread`
-/// copies and page-cache churn were about a quarter of SQLite's share of a
-/// candidate-search profile at 1M learners). 32 MiB per connection holds the interiors
-/// and hot leaves; the HTTP runs of BENCHMARKS.md (session 6) could not resolve the
-/// gain from noise.
+/// every by-id read of a page of candidates goes back to the OS for them; 32 MiB per
+/// connection holds the interiors and hot leaves. BENCHMARKS.md has the profiles and
+/// runs behind this choice.
 pub const DEFAULT_SQLITE_CACHE_MIB: u32 = 32;
 
 impl PoolConfig {
