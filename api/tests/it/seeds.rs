@@ -372,3 +372,39 @@ async fn a_small_synthetic_population_is_written_whole_and_consistent() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_synthetic_load_gives_the_sqlite_connection_its_configured_settings_back() {
+    use talent_api::db::{Backend, Db, PoolConfig};
+    use talent_api::seed::synthetic::{SyntheticSpec, load_synthetic};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = dir.path().join("t.db").to_string_lossy().into_owned();
+    // One connection, so the load's connection is the one checked afterwards; a page
+    // cache neither SQLite's default nor the pool's.
+    let config = PoolConfig {
+        max_size: 1,
+        sqlite_cache_mib: 48,
+        ..PoolConfig::default_for(Backend::Sqlite)
+    };
+    let db = Db::connect(&url, &config).await.expect("connect");
+    talent_api::db::migrations::run_pending(&db)
+        .await
+        .expect("migrate");
+    let cat = Catalog::load(&SeedSources::embedded()).expect("seeds");
+    let spec = SyntheticSpec {
+        learners: 50,
+        jobs: 5,
+        microcredentials: 5,
+        seed: 3,
+    };
+    load_synthetic(&db, &cat, spec, |_| {})
+        .await
+        .expect("synthetic");
+    let pragma = |name: &str| format!("SELECT {name} AS n FROM pragma_{name}()");
+    // 48 MiB, in KiB (negative: a size rather than a number of pages).
+    assert_eq!(count(&db, &pragma("cache_size")).await, -48 * 1024);
+    // NORMAL, as every pooled connection has it.
+    assert_eq!(count(&db, &pragma("synchronous")).await, 1);
+    // DEFAULT.
+    assert_eq!(count(&db, &pragma("temp_store")).await, 0);
+}

@@ -4,8 +4,8 @@
 //! connection held for the whole load.
 //!
 //! SQLite runs the load with `synchronous = OFF`, a 256 MiB page cache and temporary
-//! tables in memory, restored afterwards (foreign keys stay checked, no index is
-//! dropped). A crash mid-load may lose the load (it is
+//! tables in memory, and puts the connection's own settings back afterwards (foreign
+//! keys stay checked, no index is dropped). A crash mid-load may lose the load (it is
 //! regenerated from the seed), never the integrity of the rest of the database.
 
 use std::sync::Arc;
@@ -102,11 +102,32 @@ pub async fn load_synthetic(
     Ok(out)
 }
 
-/// SQLite settings for the duration of a bulk load, and what restores them.
+/// SQLite settings for the duration of a bulk load.
 const SQLITE_LOAD_PRAGMAS: &str = "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144; \
      PRAGMA temp_store = MEMORY;";
-const SQLITE_AFTER_LOAD_PRAGMAS: &str =
-    "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000; PRAGMA temp_store = DEFAULT;";
+
+/// The settings [`SQLITE_LOAD_PRAGMAS`] changes, as a connection had them.
+#[derive(diesel::QueryableByName)]
+struct SqliteSettings {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    synchronous: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    cache_size: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    temp_store: i64,
+}
+
+impl SqliteSettings {
+    const READ: &str = "SELECT s.synchronous, c.cache_size, t.temp_store \
+         FROM pragma_synchronous() s, pragma_cache_size() c, pragma_temp_store() t";
+
+    fn restore(&self) -> String {
+        format!(
+            "PRAGMA synchronous = {}; PRAGMA cache_size = {}; PRAGMA temp_store = {};",
+            self.synchronous, self.cache_size, self.temp_store
+        )
+    }
+}
 
 type SqlitePooled =
     bb8::PooledConnection<'static, AsyncDieselConnectionManager<crate::db::SqliteConn>>;
@@ -116,7 +137,8 @@ type PgPooled =
 /// Writes batches on one connection held for the whole load.
 enum Writer {
     Pg(PgPooled),
-    Sqlite(SqlitePooled),
+    /// With the settings to put back.
+    Sqlite(SqlitePooled, SqliteSettings),
 }
 
 impl Writer {
@@ -127,10 +149,13 @@ impl Writer {
                 pool.get_owned().await.map_err(|e| unavailable(&e))?,
             )),
             DbPool::Sqlite(pool) => {
-                use diesel_async::SimpleAsyncConnection;
+                use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
                 let mut c = pool.get_owned().await.map_err(|e| unavailable(&e))?;
+                let saved: SqliteSettings = diesel::sql_query(SqliteSettings::READ)
+                    .get_result(&mut *c)
+                    .await?;
                 c.batch_execute(SQLITE_LOAD_PRAGMAS).await?;
-                Ok(Writer::Sqlite(c))
+                Ok(Writer::Sqlite(c, saved))
             }
         }
     }
@@ -152,7 +177,7 @@ impl Writer {
                 })
                 .await
             }
-            Writer::Sqlite(c) => c
+            Writer::Sqlite(c, _) => c
                 .spawn_blocking(move |c| {
                     use diesel::connection::Connection;
                     c.transaction::<_, diesel::result::Error, _>(|c| {
@@ -167,10 +192,11 @@ impl Writer {
         }
     }
 
+    /// Puts an SQLite connection's settings back.
     async fn finish(self) -> DbResult<()> {
-        if let Writer::Sqlite(mut c) = self {
+        if let Writer::Sqlite(mut c, saved) = self {
             use diesel_async::SimpleAsyncConnection;
-            c.batch_execute(SQLITE_AFTER_LOAD_PRAGMAS).await?;
+            c.batch_execute(&saved.restore()).await?;
         }
         Ok(())
     }
