@@ -136,7 +136,7 @@ type PgPooled =
 
 /// Writes batches on one connection held for the whole load.
 enum Writer {
-    Pg(PgPooled),
+    Pg(Box<PgPooled>),
     /// With the settings to put back.
     Sqlite(SqlitePooled, SqliteSettings),
 }
@@ -145,9 +145,9 @@ impl Writer {
     async fn open(db: &Db) -> DbResult<Writer> {
         let unavailable = |e: &dyn std::fmt::Display| DbError::Unavailable(e.to_string());
         match db.pool() {
-            DbPool::Pg(pool) => Ok(Writer::Pg(
+            DbPool::Pg(pool) => Ok(Writer::Pg(Box::new(
                 pool.get_owned().await.map_err(|e| unavailable(&e))?,
-            )),
+            ))),
             DbPool::Sqlite(pool) => {
                 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
                 let mut c = pool.get_owned().await.map_err(|e| unavailable(&e))?;
