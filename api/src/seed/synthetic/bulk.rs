@@ -9,7 +9,8 @@
 //!   `COPY FROM STDIN`, which diesel-async does not offer);
 //! - SQLite, [`SqliteValues`]: `INSERT INTO t (a, b) VALUES (?, ?), (?, ?), ...`, up to
 //!   [`SQLITE_ROWS`] rows per statement. Full chunks share one SQL text, so the
-//!   connection prepares it once and reuses it.
+//!   connection prepares it once and reuses it; a shorter last chunk is prepared for
+//!   its one use.
 //!
 //! The values are bound by reference: no row or column is copied.
 
@@ -208,6 +209,10 @@ impl<'a, R: BulkRow> SqliteValues<'a, R> {
 
 impl<R: BulkRow> QueryFragment<Sqlite> for SqliteValues<'_, R> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        if self.rows.len() != SQLITE_ROWS {
+            // A batch's last chunk: its length, hence its SQL, seldom comes again.
+            out.unsafe_to_cache_prepared();
+        }
         push_insert_into::<R, Sqlite>(&mut out);
         out.push_sql("VALUES ");
         for (i, row) in self.rows.iter().enumerate() {
@@ -219,7 +224,7 @@ impl<R: BulkRow> QueryFragment<Sqlite> for SqliteValues<'_, R> {
     }
 }
 
-/// Cached by its SQL text, which depends only on the table and the number of rows.
+/// A full chunk is cached by its SQL text, which then depends only on the table.
 impl<R> QueryId for SqliteValues<'_, R> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
@@ -305,6 +310,20 @@ mod tests {
              VALUES (?, ?, ?, ?, ?), (?, ?, ?, ?, ?)"
         );
         assert_eq!(binds, "[7, 11, 3, 1.5, true, 8, 12, 3, 1.5, true]");
+    }
+
+    #[test]
+    fn sqlite_keeps_the_statement_of_a_full_chunk_only() {
+        let rows: Vec<JobRequirementRow> =
+            (0..SQLITE_ROWS as i64).map(|s| requirement(1, s)).collect();
+        let cacheable = |rows: &[JobRequirementRow]| {
+            QueryFragment::<Sqlite>::is_safe_to_cache_prepared(&SqliteValues::new(rows), &Sqlite)
+                .expect("walk")
+        };
+        assert!(cacheable(&rows));
+        assert!(!cacheable(&rows[..7]));
+        let pg = QueryFragment::<Pg>::is_safe_to_cache_prepared(&PgUnnest::new(&rows[..7]), &Pg);
+        assert!(pg.expect("walk"));
     }
 
     #[test]
