@@ -246,3 +246,165 @@ async fn synthetic_data_is_deterministic_and_refuses_a_second_load_of_one_seed()
         );
     }
 }
+
+/// One number from an SQL query that names it `n`, on either backend.
+async fn count(db: &talent_api::db::Db, sql: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut p = db.conn().await.expect("conn");
+    let c = &mut p.conn();
+    let row: N = talent_api::with_conn!(c, |c| diesel::sql_query(sql).get_result(c).await)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    row.n
+}
+
+/// The tables a synthetic population writes.
+const SYNTHETIC_TABLES: [&str; 12] = [
+    "users",
+    "learners",
+    "learner_aspirations",
+    "learner_skills",
+    "microcredentials",
+    "microcredential_skills",
+    "microcredential_prerequisites",
+    "credentials",
+    "credential_skills",
+    "jobs",
+    "job_requirements",
+    "outbox",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_small_synthetic_population_is_written_whole_and_consistent() {
+    use talent_api::seed::synthetic::{SyntheticSpec, load_synthetic};
+    let cat = Catalog::load(&SeedSources::embedded()).expect("seeds");
+    let spec = SyntheticSpec {
+        learners: 200,
+        jobs: 25,
+        microcredentials: 15,
+        seed: 4,
+    };
+    let mut per_backend = vec![];
+    for t in TestDb::all().await {
+        {
+            let mut p = t.db.conn().await.expect("conn");
+            let mut report = talent_api::seed::SeedReport::default();
+            talent_api::seed::demo::load_catalogue(&mut p.conn(), &cat, &mut report)
+                .await
+                .expect("catalogue");
+        }
+        let mut before = vec![];
+        for table in SYNTHETIC_TABLES {
+            before.push(count(&t.db, &format!("SELECT count(*) AS n FROM {table}")).await);
+        }
+        let r = load_synthetic(&t.db, &cat, spec, |_| {})
+            .await
+            .expect("synthetic");
+        let mut added = vec![];
+        for (table, before) in SYNTHETIC_TABLES.iter().zip(before) {
+            added.push(count(&t.db, &format!("SELECT count(*) AS n FROM {table}")).await - before);
+        }
+        assert_eq!(added.iter().sum::<i64>(), r.rows as i64, "{added:?}");
+        assert_eq!(&added[..2], [200, 200]);
+        assert_eq!(added[4], 15);
+        assert_eq!(added[9], 25);
+        assert_eq!(added[11], 200 + 25 + 15);
+        for (what, sql) in [
+            (
+                "learners without 1-2 aspirations",
+                "SELECT count(*) AS n FROM learners l WHERE (SELECT count(*) FROM \
+                 learner_aspirations a WHERE a.learner_id = l.id) NOT BETWEEN 1 AND 2",
+            ),
+            (
+                "jobs without a must-have requirement",
+                "SELECT count(*) AS n FROM jobs j WHERE NOT EXISTS (SELECT 1 FROM \
+                 job_requirements r WHERE r.job_id = j.id AND r.required)",
+            ),
+            (
+                "skills held twice by one learner",
+                "SELECT count(*) AS n FROM (SELECT learner_id, skill_id FROM learner_skills \
+                 UNION ALL SELECT learner_id, skill_id FROM credential_skills) h \
+                 GROUP BY learner_id, skill_id HAVING count(*) > 1",
+            ),
+            (
+                "credential skills of another learner's credential",
+                "SELECT count(*) AS n FROM credential_skills s JOIN credentials c \
+                 ON c.id = s.credential_id WHERE c.learner_id <> s.learner_id",
+            ),
+            (
+                "learners without a skill",
+                "SELECT count(*) AS n FROM learners l WHERE NOT EXISTS (SELECT 1 FROM \
+                 learner_skills s WHERE s.learner_id = l.id) AND NOT EXISTS (SELECT 1 FROM \
+                 credential_skills s WHERE s.learner_id = l.id)",
+            ),
+            (
+                "outbox rows for no learner, job or microcredential",
+                "SELECT count(*) AS n FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM learners \
+                 l WHERE o.entity_kind = 'LEARNER' AND l.id = o.entity_id) AND NOT EXISTS \
+                 (SELECT 1 FROM jobs j WHERE o.entity_kind = 'JOB' AND j.id = o.entity_id) \
+                 AND NOT EXISTS (SELECT 1 FROM microcredentials m WHERE \
+                 o.entity_kind = 'MICROCREDENTIAL' AND m.id = o.entity_id)",
+            ),
+        ] {
+            // A grouped query returns no row at all when nothing is duplicated.
+            let n = if sql.contains("GROUP BY") {
+                count(&t.db, &format!("SELECT count(*) AS n FROM ({sql}) d")).await
+            } else {
+                count(&t.db, sql).await
+            };
+            assert_eq!(n, 0, "{what}");
+        }
+        let levels = count(
+            &t.db,
+            "SELECT COALESCE(sum(level), 0) AS n FROM credential_skills",
+        )
+        .await;
+        per_backend.push((added, levels));
+    }
+    if let [a, b] = per_backend.as_slice() {
+        assert_eq!(
+            a, b,
+            "the same seed wrote different rows on the two backends"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_synthetic_load_gives_the_sqlite_connection_its_configured_settings_back() {
+    use talent_api::db::{Backend, Db, PoolConfig};
+    use talent_api::seed::synthetic::{SyntheticSpec, load_synthetic};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = dir.path().join("t.db").to_string_lossy().into_owned();
+    // One connection, so the load's connection is the one checked afterwards; a page
+    // cache neither SQLite's default nor the pool's.
+    let config = PoolConfig {
+        max_size: 1,
+        sqlite_cache_mib: 48,
+        ..PoolConfig::default_for(Backend::Sqlite)
+    };
+    let db = Db::connect(&url, &config).await.expect("connect");
+    talent_api::db::migrations::run_pending(&db)
+        .await
+        .expect("migrate");
+    let cat = Catalog::load(&SeedSources::embedded()).expect("seeds");
+    let spec = SyntheticSpec {
+        learners: 50,
+        jobs: 5,
+        microcredentials: 5,
+        seed: 3,
+    };
+    load_synthetic(&db, &cat, spec, |_| {})
+        .await
+        .expect("synthetic");
+    let pragma = |name: &str| format!("SELECT {name} AS n FROM pragma_{name}()");
+    // 48 MiB, in KiB (negative: a size rather than a number of pages).
+    assert_eq!(count(&db, &pragma("cache_size")).await, -48 * 1024);
+    // NORMAL, as every pooled connection has it.
+    assert_eq!(count(&db, &pragma("synchronous")).await, 1);
+    // DEFAULT.
+    assert_eq!(count(&db, &pragma("temp_store")).await, 0);
+}
