@@ -100,9 +100,37 @@ fn a_plan_closes_the_gaps_and_projects_the_score() {
     assert_eq!(planned.pathway.total_cost_cents, 150);
     assert!(planned.pathway.optimal);
     // SQL 2 gives PostgreSQL 3 a parent credit of 0.5 * 2/3: (2 * 1/3 + 0 + 1) / 4.
-    assert!((planned.current_score - 5.0 / 12.0).abs() < 1e-12);
+    assert_eq!(planned.current_score, crate::scoring::to_grid(5.0 / 12.0));
     assert_eq!(planned.projected.score, 1.0);
     assert!(!planned.candidates.contains(&1) && !planned.candidates.contains(&5));
+}
+
+#[test]
+fn a_pathway_closing_every_gap_projects_exactly_one() {
+    let t = tax();
+    // Weights whose fractions sum to 0.9999999999999999 in floating point.
+    let reqs = [req(4, 3, 2.53), req(7, 2, 2.3)];
+    let total: f64 = reqs.iter().map(|r| r.weight).sum();
+    assert_ne!(reqs.iter().map(|r| r.weight / total).sum::<f64>(), 1.0);
+    let catalogue = Catalogue::new([mc(1, 100, &[(4, 3)], &[]), mc(2, 50, &[(7, 2)], &[])]);
+    let planned = plan(
+        &t,
+        &reqs,
+        &[ev(4, 1, S)],
+        &catalogue,
+        &SolveOptions::default(),
+    )
+    .expect("valid");
+    assert_eq!(planned.pathway.steps.len(), 2);
+    assert!(planned.pathway.uncoverable.is_empty());
+    assert_eq!(planned.projected.score, 1.0);
+    let shown: f64 = planned
+        .projected
+        .contributions
+        .iter()
+        .map(|c| c.contribution)
+        .sum();
+    assert_eq!(crate::scoring::to_grid(shown), 1.0);
 }
 
 #[test]

@@ -4,8 +4,7 @@
 //! Scores are recomputed incrementally but with the very functions and summation order
 //! of [`scoring::score`](crate::scoring::score): a requirement's credit with extra
 //! evidence is the larger of its current credit and the extra evidence's
-//! [`credit_value`], and the score is the in-order sum of [`contribution`]s, finished by
-//! [`finish_score`]. So every "reaches the threshold" decision is bit-for-bit the one
+//! [`credit_value`], and the score is the in-order [`ScoreSum`] of the credits. So every "reaches the threshold" decision is bit-for-bit the one
 //! `score` would make with the evidence added.
 
 use std::collections::HashMap;
@@ -13,8 +12,8 @@ use std::collections::HashMap;
 use thiserror::Error;
 
 use crate::scoring::{
-    Evidence, EvidenceKind, Requirement, ScoringError, confidence_of, contribution, credit,
-    credit_value, finish_score, relation_factor, total_weight, validate_requirements,
+    Evidence, EvidenceKind, Requirement, ScoreSum, ScoringError, confidence_of, credit,
+    credit_value, relation_factor, total_weight, validate_requirements,
 };
 use crate::taxonomy::{SkillId, Taxonomy};
 
@@ -124,7 +123,7 @@ impl Job {
             return 0.0;
         }
         let conf = confidence_of(EvidenceKind::VerifiedCredential, false);
-        let mut sum = 0.0;
+        let mut sum = ScoreSum::new();
         for (i, r) in reqs.iter().enumerate() {
             let mut c = self.credits[i];
             if let Some(rd) = self.dense[i] {
@@ -139,9 +138,9 @@ impl Job {
                     }
                 }
             }
-            sum += contribution(r.weight, c, self.total);
+            sum.add(r.weight, c, self.total);
         }
-        finish_score(sum)
+        sum.finish()
     }
 }
 

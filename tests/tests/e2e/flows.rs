@@ -261,6 +261,40 @@ async fn institution_issues_a_microcredential_and_the_learners_gap_closes() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pathway_closing_every_gap_projects_exactly_one() {
+    each_backend(TestApp::builder(), |app| async move {
+        let recruiter = app.token("rec-x", "recruiter", Some("demo-employer"));
+        let learner = app.token("learner-a", "learner", None);
+        profile(&app, &learner, "Ada").await;
+        // Weights whose fractions sum to 0.9999999999999999 in floating point; the
+        // catalogue's CAD courses teach both skills at the level asked.
+        let reqs: &[Req<'static>] = &[("sql", 2, 2.53, true), ("tableau", 3, 2.3, false)];
+        assert_ne!(2.53 / 4.83 + 2.3 / 4.83, 1.0);
+        let job = create_job(&app, &recruiter, "Analyst", reqs, None).await;
+        let path = app
+            .gql_ok(
+                Some(&learner),
+                "query($j: ID!) { learningPathway(jobId: $j, currency: \"CAD\") { currentScore projectedScore
+                   steps { closes { skill { slug } } } uncoverable { skill { slug } }
+                   projectedExplanation { score contributions { contribution credit } } } }",
+                json!({"j": job}),
+            )
+            .await;
+        let p = &path["learningPathway"];
+        assert_eq!(p["uncoverable"], json!([]), "{path:#}");
+        assert_eq!(p["currentScore"], json!(0.0), "{path:#}");
+        assert_eq!(p["projectedScore"], json!(1.0), "{path:#}");
+        assert_eq!(p["projectedScore"].to_string(), "1.0");
+        let x = &p["projectedExplanation"];
+        assert_eq!(x["score"], json!(1.0));
+        let shown: Vec<f64> = x["contributions"].as_array().expect("contributions").iter().map(|c| f(&c["contribution"])).collect();
+        assert_eq!(shown, [0.52381, 0.47619], "{path:#}");
+        app.shutdown().await;
+    })
+    .await;
+}
+
 /// `CANDIDATES` for ad hoc requirements.
 const CANDIDATES_FOR: &str = "query($r: [SkillRequirementInput!], $first: Int) {
     searchCandidates(requirements: $r, first: $first) {
