@@ -90,7 +90,7 @@ pub use engine::{
     MicrocredentialDoc, OpenReport, Page, RemotePreference, Snapshot, Visibility,
 };
 pub use scoring::{
-    Contribution, Evidence, EvidenceKind, EvidenceStatus, Explanation, Gap, Requirement,
+    Contribution, Evidence, EvidenceKind, EvidenceStatus, Explanation, Gap, GapReason, Requirement,
     ScoringError,
 };
 pub use segments::{

@@ -320,6 +320,17 @@ pub fn to_grid(x: f64) -> f64 {
     (x * GRID_STEPS).round() / GRID_STEPS
 }
 
+/// The number of grid steps in `x` (rounded): exact for a number on the grid.
+pub fn grid_steps(x: f64) -> i64 {
+    (x * GRID_STEPS).round() as i64
+}
+
+/// The number of `steps` grid steps, e.g. a sum of grid numbers counted in steps: the
+/// double nearest to `steps * SCORE_GRID`, so it prints with at most 6 decimals.
+pub fn from_grid_steps(steps: i64) -> f64 {
+    steps as f64 / GRID_STEPS
+}
+
 /// The running sum behind a score: add every requirement's credit in requirement order,
 /// then [`ScoreSum::finish`]. The one place a score is formed, used by [`score`] and by
 /// every fast path of the engine, so they agree bit for bit.
@@ -573,6 +584,58 @@ fn apportion(exact: &[f64], target: i64) -> Vec<i64> {
     steps
 }
 
+/// Why a requirement is a gap: the first factor, in this order, that keeps the credit of
+/// the best evidence (the evidence the credit comes from) below 1. A gap can have several
+/// (an expired, unverified credential at too low a level); [`Gap::why`] names them all.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum GapReason {
+    /// No evidence of the skill or of a related one: credit 0.
+    Missing,
+    /// The best evidence is of a related skill, not the one asked for (a descendant counts
+    /// [`REL_DESCENDANT`], the parent [`REL_PARENT`], a sibling [`REL_SIBLING`]).
+    RelatedSkill,
+    /// The skill itself is held, below the level asked (counts held / required).
+    LevelBelow,
+    /// The skill itself is held at the level asked, from an expired credential (counts
+    /// [`EXPIRED_FACTOR`] of its confidence).
+    Expired,
+    /// The skill itself is held at the level asked, only self-asserted (counts
+    /// [`CONF_SELF_ASSERTED`]).
+    SelfAsserted,
+    /// The skill itself is held at the level asked, from an unverified credential (counts
+    /// [`CONF_UNVERIFIED`]).
+    Unverified,
+}
+
+impl GapReason {
+    /// The reason a requirement with this best evidence (and relation) is a gap; `None`
+    /// when the evidence earns full credit (no gap).
+    pub fn of(
+        best: Option<&Evidence>,
+        relation: Option<Relation>,
+        min_level: u8,
+    ) -> Option<GapReason> {
+        let Some(e) = best else {
+            return Some(GapReason::Missing);
+        };
+        Some(if relation != Some(Relation::Same) {
+            GapReason::RelatedSkill
+        } else if e.level < min_level {
+            GapReason::LevelBelow
+        } else if e.expired {
+            GapReason::Expired
+        } else {
+            match e.kind {
+                EvidenceKind::SelfAsserted => GapReason::SelfAsserted,
+                EvidenceKind::UnverifiedCredential => GapReason::Unverified,
+                EvidenceKind::VerifiedCredential => return None,
+            }
+        })
+    }
+}
+
 /// A requirement not fully met (credit < 1), as MATCHING.md's gap analysis lists it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Gap {
@@ -584,6 +647,70 @@ pub struct Gap {
     pub credit: f64,
     /// The best evidence held, if any.
     pub best_evidence: Option<Evidence>,
+    /// Relation of the best evidence's skill to the required skill, if any.
+    pub relation: Option<Relation>,
+    /// Why it is a gap (from the best evidence).
+    pub reason: GapReason,
+}
+
+impl Gap {
+    /// One line saying why this is a gap, naming every factor below 1 of the best
+    /// evidence, e.g. `held at level 3 (level 2 required), but only self-asserted (counts
+    /// 0.4)`. Skill names come from `tax` (the id when unknown).
+    pub fn why(&self, tax: &Taxonomy) -> String {
+        let Some(e) = &self.best_evidence else {
+            return "not held: no evidence of this skill or a related one".into();
+        };
+        let required = self.requirement.min_level;
+        let mut line = match self.relation {
+            Some(Relation::Same) | None => format!("held at level {}", e.level),
+            Some(rel) => {
+                let name = tax
+                    .get(e.skill)
+                    .map_or_else(|| e.skill.to_string(), |d| d.name.clone());
+                let what = match rel {
+                    Relation::Descendant => "a more specific skill",
+                    Relation::Parent => "its parent skill",
+                    _ => "a sibling skill",
+                };
+                format!(
+                    "not held itself: {name}, {what} (counts {}), held at level {}",
+                    relation_factor(Some(rel)),
+                    e.level
+                )
+            }
+        };
+        if e.level < required {
+            line.push_str(&format!(
+                " of the {required} required (counts {}/{required})",
+                e.level
+            ));
+        } else {
+            line.push_str(&format!(" (level {required} required)"));
+        }
+        let mut but = Vec::new();
+        match e.kind {
+            EvidenceKind::SelfAsserted => {
+                but.push(format!("only self-asserted (counts {CONF_SELF_ASSERTED})"));
+            }
+            EvidenceKind::UnverifiedCredential => {
+                but.push(format!(
+                    "from an unverified credential (counts {CONF_UNVERIFIED})"
+                ));
+            }
+            EvidenceKind::VerifiedCredential => {}
+        }
+        if e.expired {
+            but.push(format!(
+                "expired (counts {EXPIRED_FACTOR} of its confidence)"
+            ));
+        }
+        if !but.is_empty() {
+            line.push_str(", but ");
+            line.push_str(&but.join(" and "));
+        }
+        line
+    }
 }
 
 impl Explanation {
@@ -603,6 +730,13 @@ impl Explanation {
                         held_level: c.held_level,
                         credit: c.credit,
                         best_evidence: c.evidence_used,
+                        relation: c.relation,
+                        reason: GapReason::of(
+                            c.evidence_used.as_ref(),
+                            c.relation,
+                            c.requirement.min_level,
+                        )
+                        .unwrap_or(GapReason::Missing),
                     },
                 )
             })
@@ -846,6 +980,44 @@ mod tests {
         }
 
         #[test]
+        fn gap_reasons_agree_with_the_credit(
+            reqs in prop::collection::vec((1i64..8, 1u8..=5, 0.1f64..5.0, any::<bool>()), 1..8),
+            evs in prop::collection::vec((1i64..8, 1u8..=5, kind(), any::<bool>()), 0..10),
+        ) {
+            let t = tax();
+            let reqs: Vec<Requirement> = reqs.into_iter().map(|(s, l, w, m)| req(s, l, w, m)).collect();
+            let evs: Vec<Evidence> = evs.into_iter().map(|(s, l, k, x)| Evidence { skill: s, level: l, kind: k, expired: x && k != S, credential_id: None }).collect();
+            let x = score(&t, &reqs, &evs).expect("valid");
+            for g in x.gaps() {
+                let r = &g.requirement;
+                let c = credit(&t, r, &evs);
+                let e = c.evidence.map(|i| evs[i]);
+                prop_assert_eq!(g.best_evidence, e);
+                prop_assert_eq!(g.relation, c.relation);
+                prop_assert!(!g.why(&t).is_empty());
+                match g.reason {
+                    GapReason::Missing => prop_assert_eq!(c.credit, 0.0),
+                    GapReason::RelatedSkill => prop_assert!(c.relation.is_some_and(|rel| rel != Relation::Same)),
+                    GapReason::LevelBelow => {
+                        prop_assert_eq!(c.relation, Some(Relation::Same));
+                        prop_assert!(g.held_level < r.min_level);
+                    }
+                    GapReason::Expired => {
+                        prop_assert!(g.held_level >= r.min_level && e.is_some_and(|e| e.expired));
+                    }
+                    GapReason::SelfAsserted => {
+                        prop_assert!(g.held_level >= r.min_level && e.is_some_and(|e| !e.expired));
+                        prop_assert_eq!(c.credit, CONF_SELF_ASSERTED);
+                    }
+                    GapReason::Unverified => {
+                        prop_assert!(g.held_level >= r.min_level && e.is_some_and(|e| !e.expired));
+                        prop_assert_eq!(c.credit, CONF_UNVERIFIED);
+                    }
+                }
+            }
+        }
+
+        #[test]
         fn full_credit_scores_exactly_one(
             weights in prop::collection::vec(1e-3f64..1e3, 1..20),
             skills in prop::collection::vec(prop_oneof![Just(3i64), Just(4), Just(5), Just(7)], 20),
@@ -861,6 +1033,86 @@ mod tests {
             let sum: f64 = x.contributions.iter().map(|c| c.contribution).sum();
             prop_assert_eq!(to_grid(sum), 1.0);
         }
+    }
+
+    /// The one gap of `evidence` against a requirement for skill `skill` at `level`.
+    fn one_gap(skill: i64, level: u8, evidence: &[Evidence]) -> Gap {
+        let x = score(&tax(), &[req(skill, level, 1.0, true)], evidence).expect("valid");
+        let mut gaps = x.gaps();
+        assert_eq!(gaps.len(), 1, "{evidence:?}");
+        gaps.remove(0)
+    }
+
+    #[test]
+    fn each_gap_reason_from_the_best_evidence() {
+        let t = tax();
+        let expired = |mut e: Evidence| {
+            e.expired = true;
+            e
+        };
+        // Missing: nothing related held (Rust says nothing about SQL).
+        let g = one_gap(3, 2, &[ev(7, 5, V)]);
+        assert_eq!(
+            (g.reason, g.credit, g.held_level),
+            (GapReason::Missing, 0.0, 0)
+        );
+        assert_eq!(
+            g.why(&t),
+            "not held: no evidence of this skill or a related one"
+        );
+        // Related skill: PostgreSQL (a descendant) for SQL, verified at the level.
+        let g = one_gap(3, 2, &[ev(4, 3, V)]);
+        assert_eq!((g.reason, g.credit), (GapReason::RelatedSkill, 0.9));
+        assert_eq!(
+            g.why(&t),
+            "not held itself: postgresql, a more specific skill (counts 0.9), held at level 3 (level 2 required)"
+        );
+        // Level below: verified SQL at 2 for 3.
+        let g = one_gap(3, 3, &[ev(3, 2, V)]);
+        assert_eq!((g.reason, g.credit), (GapReason::LevelBelow, 0.666667));
+        assert_eq!(g.why(&t), "held at level 2 of the 3 required (counts 2/3)");
+        // Expired: verified SQL at the level, expired.
+        let g = one_gap(3, 3, &[expired(ev(3, 4, V))]);
+        assert_eq!((g.reason, g.credit), (GapReason::Expired, 0.5));
+        assert_eq!(
+            g.why(&t),
+            "held at level 4 (level 3 required), but expired (counts 0.5 of its confidence)"
+        );
+        // Self-asserted at 3 for a level-2 requirement: the held level meets the level.
+        let g = one_gap(3, 2, &[ev(3, 3, S)]);
+        assert_eq!(
+            (g.reason, g.credit, g.held_level),
+            (GapReason::SelfAsserted, 0.4, 3)
+        );
+        assert_eq!(
+            g.why(&t),
+            "held at level 3 (level 2 required), but only self-asserted (counts 0.4)"
+        );
+        // Unverified at the level.
+        let g = one_gap(3, 2, &[ev(3, 2, U)]);
+        assert_eq!((g.reason, g.credit), (GapReason::Unverified, 0.7));
+        assert_eq!(
+            g.why(&t),
+            "held at level 2 (level 2 required), but from an unverified credential (counts 0.7)"
+        );
+        // Several factors: the first in the enum's order is the reason, the line names all.
+        let g = one_gap(4, 3, &[expired(ev(3, 1, U))]);
+        assert_eq!(g.reason, GapReason::RelatedSkill);
+        assert_eq!(
+            g.why(&t),
+            "not held itself: sql, its parent skill (counts 0.5), held at level 1 of the 3 required (counts 1/3), but from an unverified credential (counts 0.7) and expired (counts 0.5 of its confidence)"
+        );
+        let g = one_gap(3, 3, &[expired(ev(3, 2, S)), expired(ev(3, 3, U))]);
+        assert_eq!((g.reason, g.credit), (GapReason::Expired, 0.35));
+        // The reason follows the best evidence, not the first: verified at too low a
+        // level (1/3) loses to self-asserted at the level (0.4).
+        let g = one_gap(3, 3, &[ev(3, 1, V), ev(3, 3, S)]);
+        assert_eq!(g.reason, GapReason::SelfAsserted);
+        // Full credit is no gap and has no reason.
+        assert_eq!(
+            GapReason::of(Some(&ev(3, 3, V)), Some(Relation::Same), 3),
+            None
+        );
     }
 
     #[test]

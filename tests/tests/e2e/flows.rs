@@ -13,7 +13,7 @@ const JOB: &[Req<'static>] = &[
 ];
 
 const GAP: &str = "query($j: ID!) { gapAnalysis(jobId: $j) { score
-    gaps { skill { slug } requiredLevel heldLevel weight required credit bestEvidence }
+    gaps { skill { slug } requiredLevel heldLevel weight required credit bestEvidence reason why }
     explanation { score contributions { contribution credit evidence requirement { skill { slug } } } } } }";
 
 fn gap_slugs(data: &Value) -> Vec<String> {
@@ -79,6 +79,18 @@ async fn learner_builds_a_profile_and_sees_jobs_gaps_pathway_and_unlocks() {
         assert_eq!((sql["heldLevel"].as_i64(), sql["required"].as_bool()), (Some(3), Some(true)));
         assert!(approx(f(&sql["credit"]), 0.7), "{sql}");
         assert_eq!(sql["bestEvidence"], "UNVERIFIED_CREDENTIAL");
+        // Each gap says why: held at the level but unverified, self-asserted, missing.
+        let reasons: Vec<(&str, &str)> = gap["gapAnalysis"]["gaps"]
+            .as_array()
+            .expect("gaps")
+            .iter()
+            .map(|g| (g["skill"]["slug"].as_str().unwrap_or(""), g["reason"].as_str().unwrap_or("")))
+            .collect();
+        assert_eq!(reasons, [("python", "SELF_ASSERTED"), ("tableau", "MISSING"), ("sql", "UNVERIFIED")]);
+        assert_eq!(
+            sql["why"],
+            "held at level 3 (level 3 required), but from an unverified credential (counts 0.7)"
+        );
 
         let path = app
             .gql_ok(

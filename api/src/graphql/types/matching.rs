@@ -259,6 +259,38 @@ impl Immediate for CandidateMatchConnection {
 }
 crate::graphql::pagination::connection!(JobMatchConnection, JobMatchEdge, JobMatch, "job matches");
 
+/// Why a requirement is still a gap: the first factor, in this order, that keeps the
+/// credit of the best evidence below 1 (MATCHING.md). `why` names every factor.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapReason {
+    /// No evidence of the skill or of a related one: credit 0.
+    Missing,
+    /// The best evidence is of a related skill, not the one asked for: a more specific
+    /// skill counts 0.9, the parent skill 0.5, a sibling in the same family 0.3.
+    RelatedSkill,
+    /// The skill is held below the level asked: counts held / required level.
+    LevelBelow,
+    /// The skill is held at the level asked, from an expired credential: counts half.
+    Expired,
+    /// The skill is held at the level asked, only self-asserted: counts 0.4.
+    SelfAsserted,
+    /// The skill is held at the level asked, from an unverified credential: counts 0.7.
+    Unverified,
+}
+
+impl From<search_index::GapReason> for GapReason {
+    fn from(r: search_index::GapReason) -> Self {
+        match r {
+            search_index::GapReason::Missing => GapReason::Missing,
+            search_index::GapReason::RelatedSkill => GapReason::RelatedSkill,
+            search_index::GapReason::LevelBelow => GapReason::LevelBelow,
+            search_index::GapReason::Expired => GapReason::Expired,
+            search_index::GapReason::SelfAsserted => GapReason::SelfAsserted,
+            search_index::GapReason::Unverified => GapReason::Unverified,
+        }
+    }
+}
+
 /// A requirement not fully met.
 #[derive(Clone)]
 pub struct SkillGap(pub search_index::Gap);
@@ -300,6 +332,17 @@ impl SkillGap {
     /// The kind of the best evidence held; null when none.
     async fn best_evidence(&self) -> Option<EvidenceKind> {
         self.0.best_evidence.map(|e| e.kind.into())
+    }
+    /// Why this is still a gap, from the best evidence held (e.g. SELF_ASSERTED for a
+    /// self-asserted skill at or above the level required).
+    async fn reason(&self) -> GapReason {
+        self.0.reason.into()
+    }
+    /// One line saying why, naming every factor that keeps the credit below 1, e.g.
+    /// "held at level 3 (level 2 required), but only self-asserted (counts 0.4)".
+    async fn why(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let tax = crate::graphql::context::services(ctx)?.search.taxonomy();
+        Ok(self.0.why(&tax))
     }
 }
 
