@@ -424,25 +424,57 @@ pub struct LearningPathway {
     pub projected_explanation: MatchExplanation,
 }
 
-/// A skill and the number of jobs it would unlock.
+/// A skill and what it would bring: the jobs it would unlock, the score it would add.
 pub struct SkillUnlock {
     /// Skill id.
     pub skill_id: i64,
     /// Jobs that would reach the threshold.
     pub jobs_unlocked: i32,
+    /// Total score gained over the open jobs.
+    pub score_gain: f64,
+    /// Open jobs whose score it raises.
+    pub jobs_improved: i32,
+    /// The job below the threshold it brings highest, and the score it would reach.
+    pub closest: Option<(i64, f64)>,
 }
 
-/// "Which one credential opens the most doors."
+/// "Which one credential opens the most doors", and, when no single skill opens one,
+/// which brings the learner closest. Each as if the learner gained the skill, verified,
+/// at each job's required level.
 #[Object]
 impl SkillUnlock {
-    /// A skill the learner lacks.
+    /// A skill the learner lacks for some open job.
     async fn skill(&self, ctx: &Context<'_>) -> ApiResult<Skill> {
         skill(ctx, self.skill_id).await
     }
-    /// Open jobs whose score would reach the threshold with this skill, verified, at
-    /// the job's required level.
+    /// Open jobs below the threshold whose score would reach it with this skill. When
+    /// every entry says 0, no single skill lifts any job to the threshold: the entries
+    /// are then ranked by what they bring (`scoreGain`).
     async fn jobs_unlocked(&self) -> i32 {
         self.jobs_unlocked
+    }
+    /// The total score gained over the open jobs with this skill (the sum, over jobs, of
+    /// the score with it minus the score now; 6 decimals). Always positive: a skill that
+    /// raises no score is not listed.
+    async fn score_gain(&self) -> f64 {
+        self.score_gain
+    }
+    /// Open jobs whose score this skill raises.
+    async fn jobs_improved(&self) -> i32 {
+        self.jobs_improved
+    }
+    /// Among the open jobs below the threshold that this skill raises, the one it brings
+    /// highest (ties: the older job); null when it only raises jobs already at or above
+    /// the threshold.
+    async fn closest_job(&self, ctx: &Context<'_>) -> ApiResult<Option<Job>> {
+        let Some((id, _)) = self.closest else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.job.load_one(id).await?.map(Job))
+    }
+    /// The score `closestJob` would reach with this skill; null with it.
+    async fn closest_score(&self) -> Option<f64> {
+        self.closest.map(|(_, score)| score)
     }
 }
 
