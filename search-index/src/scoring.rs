@@ -1,4 +1,5 @@
-//! Match scores, credits and explanations exactly as ../shared/MATCHING.md defines them.
+//! Match scores, credits and explanations exactly as `docs/MATCHING.md` defines them
+//! (a test holds that file's constants and gap reasons equal to this module's).
 //!
 //! This module is the single source of truth for the numbers: the engine's fast paths,
 //! gap analysis, projected scores and unlocks all call the functions here (the engine
@@ -1113,6 +1114,108 @@ mod tests {
             GapReason::of(Some(&ev(3, 3, V)), Some(Relation::Same), 3),
             None
         );
+    }
+
+    /// The table rows of `docs/MATCHING.md` (lines starting with a pipe and a backticked
+    /// name) under each second-level heading: (heading, name, second cell).
+    fn doc_rows(doc: &str) -> Vec<(String, String, String)> {
+        let mut heading = String::new();
+        let mut rows = Vec::new();
+        for line in doc.lines() {
+            if let Some(h) = line.strip_prefix("## ") {
+                heading = h.trim().to_string();
+            }
+            let Some(rest) = line.strip_prefix("| `") else {
+                continue;
+            };
+            let cells: Vec<&str> = rest.split('|').map(str::trim).collect();
+            let name = cells[0].trim_end_matches('`').to_string();
+            rows.push((heading.clone(), name, cells[1].to_string()));
+        }
+        rows
+    }
+
+    #[test]
+    fn the_matching_doc_states_the_code_s_constants() {
+        let doc = include_str!("../../docs/MATCHING.md");
+        let rows = doc_rows(doc);
+        let constants: Vec<(String, f64)> = rows
+            .iter()
+            .filter(|(h, _, _)| h == "Constants")
+            .map(|(_, name, value)| {
+                let v: f64 = value
+                    .parse()
+                    .unwrap_or_else(|_| panic!("{name}: {value} is not a number"));
+                (name.clone(), v)
+            })
+            .collect();
+        let code: Vec<(String, f64)> = [
+            ("CONF_VERIFIED", CONF_VERIFIED),
+            ("CONF_UNVERIFIED", CONF_UNVERIFIED),
+            ("CONF_SELF_ASSERTED", CONF_SELF_ASSERTED),
+            ("EXPIRED_FACTOR", EXPIRED_FACTOR),
+            ("CONF_REVOKED", CONF_REVOKED),
+            ("REL_SAME", REL_SAME),
+            ("REL_DESCENDANT", REL_DESCENDANT),
+            ("REL_PARENT", REL_PARENT),
+            ("REL_SIBLING", REL_SIBLING),
+            ("MIN_LEVEL", f64::from(MIN_LEVEL)),
+            ("MAX_LEVEL", f64::from(MAX_LEVEL)),
+            ("SCORE_DECIMALS", f64::from(SCORE_DECIMALS)),
+            (
+                "DEFAULT_UNLOCK_THRESHOLD",
+                crate::pathway::DEFAULT_UNLOCK_THRESHOLD,
+            ),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
+        assert_eq!(constants, code);
+        // The named factors are the ones scoring uses.
+        assert_eq!(EvidenceKind::SelfAsserted.confidence(), CONF_SELF_ASSERTED);
+        assert_eq!(confidence_of(EvidenceKind::VerifiedCredential, true), 0.5);
+        assert_eq!(relation_factor(Some(Relation::Sibling)), REL_SIBLING);
+        assert_eq!(SCORE_GRID, 10f64.powi(-(SCORE_DECIMALS as i32)));
+        assert_eq!(
+            to_grid(2.0 / 3.0).to_string().len(),
+            2 + SCORE_DECIMALS as usize
+        );
+
+        // The gap reasons, in the code's order, by their GraphQL names.
+        let name = |r: GapReason| match r {
+            GapReason::Missing => "MISSING",
+            GapReason::RelatedSkill => "RELATED_SKILL",
+            GapReason::LevelBelow => "LEVEL_BELOW",
+            GapReason::Expired => "EXPIRED",
+            GapReason::SelfAsserted => "SELF_ASSERTED",
+            GapReason::Unverified => "UNVERIFIED",
+        };
+        let mut all = vec![
+            GapReason::Missing,
+            GapReason::RelatedSkill,
+            GapReason::LevelBelow,
+            GapReason::Expired,
+            GapReason::SelfAsserted,
+            GapReason::Unverified,
+        ];
+        all.sort();
+        let reasons: Vec<&str> = rows
+            .iter()
+            .filter(|(h, _, _)| h == "Gap analysis")
+            .map(|(_, n, _)| n.as_str())
+            .collect();
+        assert_eq!(reasons, all.into_iter().map(name).collect::<Vec<_>>());
+        // Every name the doc puts in backticks that looks like a constant is one the
+        // table states (no stale names in the prose).
+        let stated: Vec<&str> = constants.iter().map(|(n, _)| n.as_str()).collect();
+        for word in doc.split('`').skip(1).step_by(2) {
+            let looks_constant = word.len() > 3
+                && word.contains('_')
+                && word.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+            if looks_constant && !reasons.contains(&word) {
+                assert!(stated.contains(&word), "{word} is not in the table");
+            }
+        }
     }
 
     #[test]
