@@ -191,7 +191,7 @@ fn benches(c: &mut Criterion) {
             unlocks(
                 &tax,
                 black_box(&evidence),
-                jobs.iter().map(|(_, r)| r.as_slice()),
+                jobs.iter().map(|(id, r)| (*id, r.as_slice())),
                 0.7,
                 20,
             )

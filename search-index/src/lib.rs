@@ -1,7 +1,7 @@
 //! Skill taxonomy, indexes and explainable ranking for the talent marketplace.
 //!
 //! No database and no HTTP: the crate takes documents and returns ranked, explained
-//! results. The numbers are defined in `../shared/MATCHING.md`; [`scoring`] implements
+//! results. The numbers are defined in `docs/MATCHING.md`; [`scoring`] implements
 //! them once, and everything else calls it.
 //!
 //! - [`taxonomy`]: the skill tree ([`Taxonomy`]), relations between skills
@@ -90,7 +90,7 @@ pub use engine::{
     MicrocredentialDoc, OpenReport, Page, RankedCandidate, RemotePreference, Snapshot, Visibility,
 };
 pub use scoring::{
-    Contribution, Evidence, EvidenceKind, EvidenceStatus, Explanation, Gap, Requirement,
+    Contribution, Evidence, EvidenceKind, EvidenceStatus, Explanation, Gap, GapReason, Requirement,
     ScoringError,
 };
 pub use segments::{

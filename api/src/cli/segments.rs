@@ -7,7 +7,7 @@ use search_index::segments::{SummaryOptions, summarize};
 
 use crate::config::StorageConfig;
 use crate::db::{self, migrations};
-use crate::insights::service::{MAX_K, MIN_K, fit_model, fit_options};
+use crate::insights::service::{MAX_K, MIN_K, fit_model, fit_options, largest_first};
 use crate::insights::{self, InsightsOptions};
 
 /// One read and one segmentation, timed, printed.
@@ -40,7 +40,7 @@ pub(super) async fn run(storage: &StorageConfig, k: Option<usize>) -> anyhow::Re
         min_cohort: opts.min_cohort,
         ..SummaryOptions::default()
     };
-    let all = summarize(
+    let all = largest_first(summarize(
         &model,
         &tax,
         &learners,
@@ -48,7 +48,7 @@ pub(super) async fn run(storage: &StorageConfig, k: Option<usize>) -> anyhow::Re
         &d.occupations,
         &courses,
         &so,
-    );
+    ));
     let summarised = t.elapsed();
     let t = std::time::Instant::now();
     for members in d.members.values() {

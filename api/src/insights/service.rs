@@ -495,7 +495,17 @@ pub fn fit_model(
     Ok(model)
 }
 
-/// Clusters every learner and summarises all learners and each institution's own.
+/// The segments in the order they are shown: largest first, ties by key. Sizes are
+/// counted within the scope, so a scope's order differs from the clusters' (which are
+/// numbered by size over all learners) and the merged bucket takes its place by size.
+pub fn largest_first(mut s: Segmentation) -> Segmentation {
+    s.segments
+        .sort_by_key(|seg| (std::cmp::Reverse(seg.size), seg.key));
+    s
+}
+
+/// Clusters every learner and summarises all learners and each institution's own, each
+/// with its segments [`largest_first`].
 pub fn compute(
     data: &InsightsData,
     tax: &Taxonomy,
@@ -522,7 +532,7 @@ pub fn compute(
         min_cohort: opts.min_cohort,
         ..SummaryOptions::default()
     };
-    let all = summarize(
+    let all = largest_first(summarize(
         &model,
         tax,
         &learners,
@@ -530,10 +540,10 @@ pub fn compute(
         &data.occupations,
         &courses,
         &so,
-    );
+    ));
     let mut by_institution = BTreeMap::new();
     for (&org, members) in &data.members {
-        let s = summarize(
+        let s = largest_first(summarize(
             &model,
             tax,
             &learners,
@@ -541,7 +551,7 @@ pub fn compute(
             &data.occupations,
             &courses,
             &so,
-        );
+        ));
         by_institution.insert(org, Arc::new(s));
     }
     Ok(SegmentsEntry {

@@ -497,6 +497,23 @@ async fn segments_keep_the_minimum_cohort_count_consent_only_and_are_determinist
                 assert!(seg.reach <= seg.size);
             }
         }
+        // Every scope shows its segments largest first, ties by key. Sizes are counted
+        // within the scope, so some scope's order is not the clusters' key order.
+        for (what, s) in &scopes {
+            let order: Vec<(usize, u32)> = s.segments.iter().map(|g| (g.size, g.key)).collect();
+            assert!(
+                order
+                    .windows(2)
+                    .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1)),
+                "{backend} {what}: segments (size, key) {order:?}"
+            );
+        }
+        assert!(
+            scopes
+                .iter()
+                .any(|(_, s)| s.segments.windows(2).any(|w| w[0].key > w[1].key)),
+            "{backend}: no scope reorders its clusters"
+        );
         // Reach equals the consenting members, recomputed from the assignments.
         let total_reach: usize = entry.all.segments.iter().map(|s| s.reach).sum();
         let shown: usize = entry.all.segments.iter().map(|s| s.size).sum();

@@ -141,7 +141,7 @@ impl LearnerCredits {
         if reqs.is_empty() {
             return Some(0.0);
         }
-        let mut sum = 0.0;
+        let mut sum = scoring::ScoreSum::new();
         for r in reqs {
             let c = if r.dense == u32::MAX {
                 0.0
@@ -152,11 +152,12 @@ impl LearnerCredits {
                 if must_have_all && r.required {
                     return None;
                 }
+                sum.add_zero();
                 continue;
             }
-            sum += scoring::contribution(r.weight, c, total_weight);
+            sum.add(r.weight, c, total_weight);
         }
-        Some(scoring::finish_score(sum))
+        Some(sum.finish())
     }
 }
 

@@ -3,7 +3,7 @@
 //! A query is compiled into a per-skill credit table: for every skill related to some
 //! requirement, the credit (computed once with [`scoring::credit_value`]) of each
 //! (level, confidence) combination. Scoring a learner is then one table lookup per
-//! evidence entry and a max per requirement, and the sum uses [`scoring::contribution`]
+//! evidence entry and a max per requirement, and the sum uses [`scoring::ScoreSum`]
 //! in requirement order: the result is bit-for-bit [`scoring::score`].
 //!
 //! Retrieval (no text query), exact by construction:
@@ -42,8 +42,9 @@ const SEED_SAMPLE: usize = 4096;
 const PARALLEL_MIN_SLOTS: u32 = 65536;
 #[cfg(test)]
 const PARALLEL_MIN_SLOTS: u32 = 64;
-/// Slack on upper bounds so that floating-point rounding never prunes a true hit.
-const BOUND_SLACK: f64 = 1e-9;
+/// Slack on upper bounds of plain sums so that neither floating-point rounding nor the
+/// rounding of scores to their grid ([`scoring::SCORE_ROUNDING`]) prunes a true hit.
+const BOUND_SLACK: f64 = scoring::SCORE_ROUNDING + 1e-9;
 
 /// A result in ranking order: `Ord` puts better results first (score desc, relevance
 /// desc, id asc), so a max-heap of `Ranked` has the worst result on top.
@@ -255,18 +256,18 @@ impl Compiled {
                 }
             }
         }
-        let mut sum = 0.0;
+        let mut sum = scoring::ScoreSum::new();
         for (r, &c) in self.reqs.iter().zip(cred.iter()) {
             if c <= 0.0 {
                 if must_have_all && r.required {
                     return None;
                 }
-                // adding the contribution 0.0 leaves the sum unchanged: skip the division
+                sum.add_zero();
                 continue;
             }
-            sum += scoring::contribution(r.weight, c, self.total);
+            sum.add(r.weight, c, self.total);
         }
-        Some(scoring::finish_score(sum))
+        Some(sum.finish())
     }
 
     /// Marks every slot holding a skill related to any requirement.

@@ -7,12 +7,14 @@ use super::plan::held_facts;
 use super::problem::SkillLevel;
 use super::unlocks::{ClosestJob, Job, Learner, UnlockError, check_threshold};
 use crate::scoring::{
-    Evidence, EvidenceKind, Requirement, confidence_of, credit_value, relation_factor,
+    Evidence, EvidenceKind, Requirement, SCORE_ROUNDING, confidence_of, credit_value,
+    relation_factor,
 };
 use crate::taxonomy::Taxonomy;
 
-/// Slack for the subadditivity filter on float gains (exact scores decide).
-const GAIN_SLACK: f64 = 1e-9;
+/// Slack for the filters on plain float gains (exact scores decide): the two scores a
+/// gain separates are each within [`SCORE_ROUNDING`] of their plain sums.
+const GAIN_SLACK: f64 = 2.0 * SCORE_ROUNDING + 1e-9;
 
 /// Jobs below `threshold` that one microcredential, or two taken in a valid order (each
 /// one's prerequisites held already or taught by the other first), would lift to it.

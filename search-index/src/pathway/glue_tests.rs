@@ -100,9 +100,37 @@ fn a_plan_closes_the_gaps_and_projects_the_score() {
     assert_eq!(planned.pathway.total_cost_cents, 150);
     assert!(planned.pathway.optimal);
     // SQL 2 gives PostgreSQL 3 a parent credit of 0.5 * 2/3: (2 * 1/3 + 0 + 1) / 4.
-    assert!((planned.current_score - 5.0 / 12.0).abs() < 1e-12);
+    assert_eq!(planned.current_score, crate::scoring::to_grid(5.0 / 12.0));
     assert_eq!(planned.projected.score, 1.0);
     assert!(!planned.candidates.contains(&1) && !planned.candidates.contains(&5));
+}
+
+#[test]
+fn a_pathway_closing_every_gap_projects_exactly_one() {
+    let t = tax();
+    // Weights whose fractions sum to 0.9999999999999999 in floating point.
+    let reqs = [req(4, 3, 2.53), req(7, 2, 2.3)];
+    let total: f64 = reqs.iter().map(|r| r.weight).sum();
+    assert_ne!(reqs.iter().map(|r| r.weight / total).sum::<f64>(), 1.0);
+    let catalogue = Catalogue::new([mc(1, 100, &[(4, 3)], &[]), mc(2, 50, &[(7, 2)], &[])]);
+    let planned = plan(
+        &t,
+        &reqs,
+        &[ev(4, 1, S)],
+        &catalogue,
+        &SolveOptions::default(),
+    )
+    .expect("valid");
+    assert_eq!(planned.pathway.steps.len(), 2);
+    assert!(planned.pathway.uncoverable.is_empty());
+    assert_eq!(planned.projected.score, 1.0);
+    let shown: f64 = planned
+        .projected
+        .contributions
+        .iter()
+        .map(|c| c.contribution)
+        .sum();
+    assert_eq!(crate::scoring::to_grid(shown), 1.0);
 }
 
 #[test]
@@ -134,18 +162,37 @@ fn unlocks_count_jobs_reaching_the_threshold() {
         vec![req(3, 3, 1.0)],                 // already above: not counted
         vec![req(7, 2, 1.0), req(4, 2, 1.0), req(5, 2, 1.0)], // one skill is not enough
     ];
-    let got = unlocks(&t, &evidence, jobs.iter().map(Vec::as_slice), 0.7, 10).expect("valid");
+    let ids = || {
+        jobs.iter()
+            .enumerate()
+            .map(|(i, r)| (i as i64 + 1, r.as_slice()))
+    };
+    let got = unlocks(&t, &evidence, ids(), 0.7, 10).expect("valid");
+    let counts: Vec<(i64, usize)> = got.iter().map(|u| (u.skill, u.jobs)).collect();
+    // Rust unlocks two jobs, PostgreSQL one; MySQL raises job 5 (1/3 to 1/2) but unlocks
+    // nothing.
+    assert_eq!(counts, [(7, 2), (4, 1), (5, 0)]);
+    // Rust: +0.5 on jobs 1 and 2, +1/3 on job 5 (0.333333 to 0.666667); jobs 1 and 2
+    // tie at 1.0, the lower id is the closest.
+    let rust = &got[0];
+    assert_eq!((rust.score_gain, rust.jobs_improved), (1.333334, 3));
     assert_eq!(
-        got,
-        [
-            SkillUnlock { skill: 7, jobs: 2 },
-            SkillUnlock { skill: 4, jobs: 1 }
-        ]
+        rust.closest,
+        Some(UnlockTarget {
+            job_id: 1,
+            current_score: 0.5,
+            score: 1.0
+        })
     );
-    let top1 = unlocks(&t, &evidence, jobs.iter().map(Vec::as_slice), 0.7, 1).expect("valid");
+    // PostgreSQL: job 3 from 0.625 to 1, job 5 from 1/3 to 1/2.
+    assert_eq!((got[1].score_gain, got[1].jobs_improved), (0.541667, 2));
+    let mysql = &got[2];
+    assert_eq!((mysql.score_gain, mysql.jobs_improved), (0.166667, 1));
+    assert_eq!(mysql.closest.map(|c| (c.job_id, c.score)), Some((5, 0.5)));
+    let top1 = unlocks(&t, &evidence, ids(), 0.7, 1).expect("valid");
     assert_eq!(top1.len(), 1);
     assert!(matches!(
-        unlocks(&t, &evidence, jobs.iter().map(Vec::as_slice), f64::NAN, 1),
+        unlocks(&t, &evidence, ids(), f64::NAN, 1),
         Err(UnlockError::Threshold(_))
     ));
 }
@@ -184,7 +231,7 @@ fn closest_jobs_prefer_one_course_then_the_cheapest_pair() {
 // ---- Property tests against brute force over `scoring::score` ----
 
 prop_compose! {
-    fn arb_tax()(parents in proptest::collection::vec(proptest::option::of(0_usize..8), 8)) -> Taxonomy {
+    pub(super) fn arb_tax()(parents in proptest::collection::vec(proptest::option::of(0_usize..8), 8)) -> Taxonomy {
         // Skill i + 1 may hang under any earlier skill: always a forest.
         let defs = parents
             .iter()
@@ -195,7 +242,7 @@ prop_compose! {
     }
 }
 
-fn arb_evidence() -> impl Strategy<Value = Vec<Evidence>> {
+pub(super) fn arb_evidence() -> impl Strategy<Value = Vec<Evidence>> {
     proptest::collection::vec(
         (1_i64..=9, 1_u8..=5, 0_u8..3, any::<bool>()).prop_map(|(s, l, k, expired)| Evidence {
             skill: s,
@@ -208,7 +255,7 @@ fn arb_evidence() -> impl Strategy<Value = Vec<Evidence>> {
     )
 }
 
-fn arb_jobs() -> impl Strategy<Value = Vec<Vec<Requirement>>> {
+pub(super) fn arb_jobs() -> impl Strategy<Value = Vec<Vec<Requirement>>> {
     let r = (1_i64..=9, 1_u8..=5, 1_u8..=4).prop_map(|(s, l, w)| req(s, l, f64::from(w)));
     proptest::collection::vec(proptest::collection::vec(r, 0..5), 0..10)
 }
@@ -226,7 +273,7 @@ fn arb_catalogue() -> impl Strategy<Value = Vec<Microcredential>> {
     })
 }
 
-fn with(evidence: &[Evidence], extra: &[(i64, u8)]) -> Vec<Evidence> {
+pub(super) fn with(evidence: &[Evidence], extra: &[(i64, u8)]) -> Vec<Evidence> {
     let mut all = evidence.to_vec();
     all.extend(taught_evidence(extra));
     all
@@ -258,7 +305,7 @@ proptest! {
         jobs in arb_jobs(),
         threshold in prop_oneof![Just(0.5), Just(0.7), Just(0.9)],
     ) {
-        let got = unlocks(&t, &evidence, jobs.iter().map(Vec::as_slice), threshold, usize::MAX)
+        let got = unlocks(&t, &evidence, jobs.iter().enumerate().map(|(i, r)| (i as i64, r.as_slice())), threshold, usize::MAX)
             .expect("valid");
         let mut expected: std::collections::BTreeMap<i64, usize> = Default::default();
         for reqs in &jobs {
@@ -284,10 +331,10 @@ proptest! {
             }
         }
         let got_map: std::collections::BTreeMap<i64, usize> =
-            got.iter().map(|u| (u.skill, u.jobs)).collect();
+            got.iter().filter(|u| u.jobs > 0).map(|u| (u.skill, u.jobs)).collect();
         prop_assert_eq!(got_map, expected);
-        prop_assert!(got.windows(2).all(|w| (std::cmp::Reverse(w[0].jobs), w[0].skill)
-            < (std::cmp::Reverse(w[1].jobs), w[1].skill)));
+        // Skills unlocking jobs come first, by count.
+        prop_assert!(got.windows(2).all(|w| w[0].jobs >= w[1].jobs));
     }
 
     #[test]

@@ -107,7 +107,9 @@ pub use problem::{
     Budget, DEFAULT_MAX_NODES, LearningOption, MAX_LEVEL, MAX_OPTION_HOURS, MAX_WEIGHT, Objective,
     PathwayError, Problem, SkillId, SkillLevel, SolveOptions,
 };
-pub use unlocks::{ClosestJob, DEFAULT_UNLOCK_THRESHOLD, SkillUnlock, UnlockError, unlocks};
+pub use unlocks::{
+    ClosestJob, DEFAULT_UNLOCK_THRESHOLD, SkillUnlock, UnlockError, UnlockTarget, unlocks,
+};
 
 /// Finds the best pathway for `problem` (see the module docs for the exact meaning).
 ///

@@ -150,11 +150,14 @@ pub fn loadavg() -> String {
         .unwrap_or_else(|_| "n/a".into())
 }
 
-/// The canonical first `k` of a ranked list: score descending, where scores within
-/// [`TIE_EPS`] of their neighbour form one tie group ordered by id ascending. Lists are
-/// fetched with more than `k` rows so that a tie straddling position `k` resolves the
-/// same way on every system.
+/// The canonical first `k` of a ranked list: scores rounded to the grid the engine
+/// reports them on (`scoring::to_grid`, 6 decimals; the SQL systems return plain sums),
+/// then score descending, where scores within [`TIE_EPS`] of their neighbour form one
+/// tie group ordered by id ascending. Lists are fetched with more than `k` rows so that a
+/// tie straddling position `k` resolves the same way on every system.
 pub fn canonical(mut v: Ranked, k: usize) -> Ranked {
+    v.iter_mut()
+        .for_each(|x| x.1 = search_index::scoring::to_grid(x.1));
     v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut out: Ranked = Vec::with_capacity(v.len());
     let mut i = 0;

@@ -13,7 +13,7 @@ const JOB: &[Req<'static>] = &[
 ];
 
 const GAP: &str = "query($j: ID!) { gapAnalysis(jobId: $j) { score
-    gaps { skill { slug } requiredLevel heldLevel weight required credit bestEvidence }
+    gaps { skill { slug } requiredLevel heldLevel weight required credit bestEvidence reason why }
     explanation { score contributions { contribution credit evidence requirement { skill { slug } } } } } }";
 
 fn gap_slugs(data: &Value) -> Vec<String> {
@@ -79,6 +79,18 @@ async fn learner_builds_a_profile_and_sees_jobs_gaps_pathway_and_unlocks() {
         assert_eq!((sql["heldLevel"].as_i64(), sql["required"].as_bool()), (Some(3), Some(true)));
         assert!(approx(f(&sql["credit"]), 0.7), "{sql}");
         assert_eq!(sql["bestEvidence"], "UNVERIFIED_CREDENTIAL");
+        // Each gap says why: held at the level but unverified, self-asserted, missing.
+        let reasons: Vec<(&str, &str)> = gap["gapAnalysis"]["gaps"]
+            .as_array()
+            .expect("gaps")
+            .iter()
+            .map(|g| (g["skill"]["slug"].as_str().unwrap_or(""), g["reason"].as_str().unwrap_or("")))
+            .collect();
+        assert_eq!(reasons, [("python", "SELF_ASSERTED"), ("tableau", "MISSING"), ("sql", "UNVERIFIED")]);
+        assert_eq!(
+            sql["why"],
+            "held at level 3 (level 3 required), but from an unverified credential (counts 0.7)"
+        );
 
         let path = app
             .gql_ok(
@@ -118,11 +130,27 @@ async fn learner_builds_a_profile_and_sees_jobs_gaps_pathway_and_unlocks() {
             .find(|u| u["skill"]["slug"] == "tableau")
             .unwrap_or_else(|| panic!("tableau unlocks the job: {unlocks:#}"));
         assert_eq!(tableau["jobsUnlocked"], 1);
-        // At a threshold no single skill reaches, nothing unlocks.
+        // At a threshold no single skill reaches, nothing unlocks, and the answer says
+        // so (every jobsUnlocked 0) and ranks the skills by what they bring to the job,
+        // now (2.1 + 0.8) / 6: Python 0.2, Tableau 1/6, SQL 0.15.
         let none = app
-            .gql_ok(Some(&learner), "{ skillUnlocks(threshold: 0.99) { skill { slug } } }", json!({}))
+            .gql_ok(
+                Some(&learner),
+                "{ skillUnlocks(threshold: 0.99) { skill { slug } jobsUnlocked scoreGain jobsImproved closestJob { id } closestScore } }",
+                json!({}),
+            )
             .await;
-        assert_eq!(none["skillUnlocks"], json!([]), "{none:#}");
+        let got: Vec<(&str, i64, f64, i64)> = none["skillUnlocks"]
+            .as_array()
+            .expect("unlocks")
+            .iter()
+            .map(|u| {
+                assert_eq!(u["closestJob"]["id"], job.as_str(), "{u}");
+                (u["skill"]["slug"].as_str().unwrap_or(""), u["jobsUnlocked"].as_i64().unwrap_or(-1), f(&u["scoreGain"]), u["jobsImproved"].as_i64().unwrap_or(-1))
+            })
+            .collect();
+        assert_eq!(got, [("python", 0, 0.2, 1), ("tableau", 0, 0.166667, 1), ("sql", 0, 0.15, 1)], "{none:#}");
+        assert_eq!(none["skillUnlocks"][0]["closestScore"], json!(0.683333));
         // The job is one CAD course (Tableau) away from 0.6: it is a closest job, with
         // a projected score at or above the threshold and the current one below.
         let closest = app
@@ -256,6 +284,86 @@ async fn institution_issues_a_microcredential_and_the_learners_gap_closes() {
             .gql_ok(Some(&learner), "{ me { learner { credentials { totalCount edges { node { status } } } } } }", json!({}))
             .await;
         assert_eq!(me["me"]["learner"]["credentials"]["totalCount"], 1, "only one credential was issued: {me:#}");
+        app.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pathway_closing_every_gap_projects_exactly_one() {
+    each_backend(TestApp::builder(), |app| async move {
+        let recruiter = app.token("rec-x", "recruiter", Some("demo-employer"));
+        let learner = app.token("learner-a", "learner", None);
+        profile(&app, &learner, "Ada").await;
+        // Weights whose fractions sum to 0.9999999999999999 in floating point; the
+        // catalogue's CAD courses teach both skills at the level asked.
+        let reqs: &[Req<'static>] = &[("sql", 2, 2.53, true), ("tableau", 3, 2.3, false)];
+        assert_ne!(2.53 / 4.83 + 2.3 / 4.83, 1.0);
+        let job = create_job(&app, &recruiter, "Analyst", reqs, None).await;
+        let path = app
+            .gql_ok(
+                Some(&learner),
+                "query($j: ID!) { learningPathway(jobId: $j, currency: \"CAD\") { currentScore projectedScore
+                   steps { closes { skill { slug } } } uncoverable { skill { slug } }
+                   projectedExplanation { score contributions { contribution credit } } } }",
+                json!({"j": job}),
+            )
+            .await;
+        let p = &path["learningPathway"];
+        assert_eq!(p["uncoverable"], json!([]), "{path:#}");
+        assert_eq!(p["currentScore"], json!(0.0), "{path:#}");
+        assert_eq!(p["projectedScore"], json!(1.0), "{path:#}");
+        assert_eq!(p["projectedScore"].to_string(), "1.0");
+        let x = &p["projectedExplanation"];
+        assert_eq!(x["score"], json!(1.0));
+        let shown: Vec<f64> = x["contributions"].as_array().expect("contributions").iter().map(|c| f(&c["contribution"])).collect();
+        assert_eq!(shown, [0.52381, 0.47619], "{path:#}");
+        app.shutdown().await;
+    })
+    .await;
+}
+
+/// The README's job-seeker example on the demo data: the best match's pathway projects
+/// exactly 1.0, and `skillUnlocks(first: 5)` says that no single skill reaches the
+/// default threshold (every jobsUnlocked 0) while ranking the skills by what they bring.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_learner_reaches_exactly_one_and_learns_what_each_skill_brings() {
+    each_backend(TestApp::builder().with_demo(), |app| async move {
+        let learner = app.token("demo-learner", "learner", None);
+        let rec = app
+            .gql_ok(Some(&learner), "{ recommendedJobs(first: 1) { edges { node { score job { id } } } } }", json!({}))
+            .await;
+        let best = &rec["recommendedJobs"]["edges"][0]["node"];
+        let path = app
+            .gql_ok(
+                Some(&learner),
+                "query($j: ID!) { learningPathway(jobId: $j, currency: \"CAD\") { optimal currentScore projectedScore uncoverable { skill { slug } } } }",
+                json!({"j": best["job"]["id"]}),
+            )
+            .await;
+        let p = &path["learningPathway"];
+        assert_eq!(p["currentScore"], best["score"], "{path:#}");
+        assert!(f(&p["currentScore"]) < 0.7, "{path:#}");
+        assert_eq!(p["uncoverable"], json!([]), "{path:#}");
+        assert_eq!(p["projectedScore"].to_string(), "1.0", "{path:#}");
+
+        let unlocks = app
+            .gql_ok(
+                Some(&learner),
+                "{ skillUnlocks(first: 5) { skill { slug } jobsUnlocked scoreGain jobsImproved closestJob { id } closestScore } }",
+                json!({}),
+            )
+            .await;
+        let list = unlocks["skillUnlocks"].as_array().expect("unlocks");
+        assert_eq!(list.len(), 5, "{unlocks:#}");
+        let gains: Vec<f64> = list.iter().map(|u| f(&u["scoreGain"])).collect();
+        assert!(gains.windows(2).all(|w| w[0] >= w[1]), "{unlocks:#}");
+        for u in list {
+            assert_eq!(u["jobsUnlocked"], 0, "{u}");
+            assert!(f(&u["scoreGain"]) > 0.0 && u["jobsImproved"].as_i64() > Some(0), "{u}");
+            let closest = f(&u["closestScore"]);
+            assert!(closest < 0.7 && u["closestJob"]["id"].is_string(), "{u}");
+        }
         app.shutdown().await;
     })
     .await;

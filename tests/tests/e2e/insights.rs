@@ -50,6 +50,23 @@ fn check_segments(s: &Value) {
         total += size;
     }
     assert!(total <= s["learnersInScope"].as_i64().expect("learnersInScope"));
+    // Largest first, ties by key.
+    let order: Vec<(i64, i64)> = segs
+        .iter()
+        .map(|g| {
+            (
+                g["size"].as_i64().expect("size"),
+                g["key"].as_i64().expect("key"),
+            )
+        })
+        .collect();
+    assert!(
+        order
+            .windows(2)
+            .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1)),
+        "{} segments out of order, (size, key): {order:?}",
+        s["scope"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -576,9 +576,12 @@ impl MatchingQuery {
             .collect())
     }
 
-    /// The signed-in learner: for each skill they lack, how many open jobs would reach
-    /// `threshold` if they gained it, verified, at the job's required level. Top
-    /// `first` (1..100) by count, then skill id.
+    /// The signed-in learner: for each skill they lack, what gaining it (verified, at
+    /// each job's required level) would bring over the open jobs: how many would reach
+    /// `threshold` (`jobsUnlocked`), the score gained in all (`scoreGain`), and the job
+    /// it brings closest. Skills that raise no score are left out. Top `first` (1..100)
+    /// by jobs unlocked, then score gained, then skill id; when no single skill reaches
+    /// the threshold, every `jobsUnlocked` is 0 and the order is by score gained.
     async fn skill_unlocks(
         &self,
         ctx: &Context<'_>,
@@ -595,7 +598,7 @@ impl MatchingQuery {
             search_index::pathway::unlocks(
                 &tax,
                 &evidence,
-                e.open_jobs().map(|j| j.requirements.as_slice()),
+                e.open_jobs().map(|j| (j.id, j.requirements.as_slice())),
                 threshold,
                 n,
             )
@@ -608,6 +611,9 @@ impl MatchingQuery {
                 Ok(SkillUnlock {
                     skill_id: u.skill,
                     jobs_unlocked: int(u.jobs)?,
+                    score_gain: u.score_gain,
+                    jobs_improved: int(u.jobs_improved)?,
+                    closest: u.closest.map(|c| (c.job_id, c.score)),
                 })
             })
             .collect()

@@ -163,6 +163,38 @@ crate::graphql::pagination::connection!(
 
 crate::graphql::pagination::connection!(JobMatchConnection, JobMatchEdge, JobMatch, "job matches");
 
+/// Why a requirement is still a gap: the first factor, in this order, that keeps the
+/// credit of the best evidence below 1 (MATCHING.md). `why` names every factor.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapReason {
+    /// No evidence of the skill or of a related one: credit 0.
+    Missing,
+    /// The best evidence is of a related skill, not the one asked for: a more specific
+    /// skill counts 0.9, the parent skill 0.5, a sibling in the same family 0.3.
+    RelatedSkill,
+    /// The skill is held below the level asked: counts held / required level.
+    LevelBelow,
+    /// The skill is held at the level asked, from an expired credential: counts half.
+    Expired,
+    /// The skill is held at the level asked, only self-asserted: counts 0.4.
+    SelfAsserted,
+    /// The skill is held at the level asked, from an unverified credential: counts 0.7.
+    Unverified,
+}
+
+impl From<search_index::GapReason> for GapReason {
+    fn from(r: search_index::GapReason) -> Self {
+        match r {
+            search_index::GapReason::Missing => GapReason::Missing,
+            search_index::GapReason::RelatedSkill => GapReason::RelatedSkill,
+            search_index::GapReason::LevelBelow => GapReason::LevelBelow,
+            search_index::GapReason::Expired => GapReason::Expired,
+            search_index::GapReason::SelfAsserted => GapReason::SelfAsserted,
+            search_index::GapReason::Unverified => GapReason::Unverified,
+        }
+    }
+}
+
 /// A requirement not fully met.
 #[derive(Clone)]
 pub struct SkillGap(pub search_index::Gap);
@@ -204,6 +236,17 @@ impl SkillGap {
     /// The kind of the best evidence held; null when none.
     async fn best_evidence(&self) -> Option<EvidenceKind> {
         self.0.best_evidence.map(|e| e.kind.into())
+    }
+    /// Why this is still a gap, from the best evidence held (e.g. SELF_ASSERTED for a
+    /// self-asserted skill at or above the level required).
+    async fn reason(&self) -> GapReason {
+        self.0.reason.into()
+    }
+    /// One line saying why, naming every factor that keeps the credit below 1, e.g.
+    /// "held at level 3 (level 2 required), but only self-asserted (counts 0.4)".
+    async fn why(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let tax = crate::graphql::context::services(ctx)?.search.taxonomy();
+        Ok(self.0.why(&tax))
     }
 }
 
@@ -285,25 +328,57 @@ pub struct LearningPathway {
     pub projected_explanation: MatchExplanation,
 }
 
-/// A skill and the number of jobs it would unlock.
+/// A skill and what it would bring: the jobs it would unlock, the score it would add.
 pub struct SkillUnlock {
     /// Skill id.
     pub skill_id: i64,
     /// Jobs that would reach the threshold.
     pub jobs_unlocked: i32,
+    /// Total score gained over the open jobs.
+    pub score_gain: f64,
+    /// Open jobs whose score it raises.
+    pub jobs_improved: i32,
+    /// The job below the threshold it brings highest, and the score it would reach.
+    pub closest: Option<(i64, f64)>,
 }
 
-/// "Which one credential opens the most doors."
+/// "Which one credential opens the most doors", and, when no single skill opens one,
+/// which brings the learner closest. Each as if the learner gained the skill, verified,
+/// at each job's required level.
 #[Object]
 impl SkillUnlock {
-    /// A skill the learner lacks.
+    /// A skill the learner lacks for some open job.
     async fn skill(&self, ctx: &Context<'_>) -> ApiResult<Skill> {
         skill(ctx, self.skill_id).await
     }
-    /// Open jobs whose score would reach the threshold with this skill, verified, at
-    /// the job's required level.
+    /// Open jobs below the threshold whose score would reach it with this skill. When
+    /// every entry says 0, no single skill lifts any job to the threshold: the entries
+    /// are then ranked by what they bring (`scoreGain`).
     async fn jobs_unlocked(&self) -> i32 {
         self.jobs_unlocked
+    }
+    /// The total score gained over the open jobs with this skill (the sum, over jobs, of
+    /// the score with it minus the score now; 6 decimals). Always positive: a skill that
+    /// raises no score is not listed.
+    async fn score_gain(&self) -> f64 {
+        self.score_gain
+    }
+    /// Open jobs whose score this skill raises.
+    async fn jobs_improved(&self) -> i32 {
+        self.jobs_improved
+    }
+    /// Among the open jobs below the threshold that this skill raises, the one it brings
+    /// highest (ties: the older job); null when it only raises jobs already at or above
+    /// the threshold.
+    async fn closest_job(&self, ctx: &Context<'_>) -> ApiResult<Option<Job>> {
+        let Some((id, _)) = self.closest else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?.job.load_one(id).await?.map(Job))
+    }
+    /// The score `closestJob` would reach with this skill; null with it.
+    async fn closest_score(&self) -> Option<f64> {
+        self.closest.map(|(_, score)| score)
     }
 }
 
