@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// Scores closer than this are equal (a tie, ordered by id): SQL sums floating-point
-/// contributions in an order of its own, so its scores may differ from the engine's in
-/// the last bits.
-pub const TIE_EPS: f64 = 1e-9;
+/// Scores closer than this are equal (a tie, ordered by id). The engine reports scores
+/// on MATCHING.md's 6-decimal grid ([`search_index::scoring::SCORE_GRID`]); SQL sums the
+/// exact contributions in an order of its own, so a sum that falls on a half step may
+/// round the other way: one grid step apart, plus the last bits.
+pub const TIE_EPS: f64 = search_index::scoring::SCORE_GRID + 1e-9;
 
 /// A ranked list: (id, score), best first.
 pub type Ranked = Vec<(i64, f64)>;
@@ -216,6 +217,14 @@ mod tests {
         let a = vec![(5, 0.5 + 1e-12), (3, 0.5), (9, 0.4)];
         let b = vec![(3, 0.5), (5, 0.5), (9, 0.4)];
         assert!(same(&canonical(a, 3), &canonical(b, 3)));
+        // A half step rounded either way: 0.379688 against 0.379687.
+        let up = vec![(49, 0.379688), (9, 0.3)];
+        let down = vec![(49, 0.379687), (9, 0.3)];
+        assert!(same(&canonical(up, 2), &canonical(down, 2)));
+        assert!(!same(
+            &canonical(vec![(49, 0.379689)], 1),
+            &canonical(vec![(49, 0.379687)], 1)
+        ));
         let c = vec![(3, 0.5), (5, 0.49), (9, 0.4)];
         assert!(!same(
             &canonical(c, 3),
