@@ -19,13 +19,14 @@ use crate::repo;
 /// The schema type.
 pub type TalentSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema with its services and the HTTP limits. `metrics` is also schema
-/// data: resolvers record the engine's time in it.
+/// Builds the schema with its services and the schema-level HTTP limits (no extension:
+/// the router checks the rest, see [`crate::http`]). `metrics` is schema data:
+/// resolvers record the engine's time in it.
 pub fn build(services: Services, cfg: &HttpConfig, metrics: Arc<Metrics>) -> TalentSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(services)
-        .data(metrics.clone());
-    apply_limits(builder, cfg, metrics).finish()
+        .data(metrics);
+    apply_limits(builder, cfg).finish()
 }
 
 /// The SDL of the schema (what `talent export-schema` writes to schema.graphql).

@@ -40,12 +40,17 @@ pub(crate) fn code_of(err: &ServerError) -> Option<&str> {
 
 /// Sets `extensions.code` = `code` on `err` unless it already has a code.
 pub(crate) fn code_if_missing(mut err: ServerError, code: &str) -> ServerError {
-    if code_of(&err).is_none() {
+    set_code_if_missing(&mut err, code);
+    err
+}
+
+/// [`code_if_missing`] in place.
+pub(crate) fn set_code_if_missing(err: &mut ServerError, code: &str) {
+    if code_of(err).is_none() {
         err.extensions
             .get_or_insert_with(Default::default)
             .set("code", code);
     }
-    err
 }
 
 /// A masked internal error: message `internal error`, code `INTERNAL`, the request id.

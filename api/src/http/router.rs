@@ -19,12 +19,13 @@ use tower_http::trace::TraceLayer;
 
 use super::config::HttpConfig;
 use super::context::ContextProvider;
+use super::guard::{Guarded, Limits};
 use super::metrics::Metrics;
 use super::{graphiql, handler, ws};
 
 /// The state shared by the handlers.
 pub(crate) struct App<E> {
-    pub(crate) executor: E,
+    pub(crate) executor: Guarded<E>,
     pub(crate) provider: Arc<dyn ContextProvider>,
     pub(crate) cfg: HttpConfig,
     pub(crate) metrics: Arc<Metrics>,
@@ -32,8 +33,9 @@ pub(crate) struct App<E> {
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The GraphQL surface for `schema` (built with [`apply_limits`](super::apply_limits) and
-/// the same `metrics`):
+/// The GraphQL surface for `schema` (built with [`apply_limits`](super::apply_limits)),
+/// which runs every document through the depth and alias limits of `cfg` and counts
+/// requests and errors in `metrics`:
 ///
 /// - `POST /graphql` and `GET /graphql`: GraphQL over HTTP (statuses and codes in the
 ///   [module overview](super)); `GET` with `Accept: text/html` and no `query` serves
@@ -44,8 +46,8 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 ///
 /// Layers, outermost first: request id (`x-request-id`: kept when the client sends one,
 /// else a new UUID; echoed on the response), tracing, CORS (only when
-/// `cfg.cors_origins` is not empty), gzip compression, panic catching (500, code
-/// `INTERNAL`), body limit (413).
+/// `cfg.cors_origins` is not empty), gzip compression, panic catching outside GraphQL
+/// execution (500, code `INTERNAL`), body limit (413).
 pub fn graphql_router<Q, M, S>(
     schema: Schema<Q, M, S>,
     ctx: Arc<dyn ContextProvider>,
@@ -58,7 +60,14 @@ where
     S: SubscriptionType + 'static,
 {
     let app = Arc::new(App {
-        executor: schema,
+        executor: Guarded::new(
+            schema,
+            Limits {
+                max_depth: cfg.max_depth,
+                max_aliases: cfg.max_aliases,
+                metrics: metrics.clone(),
+            },
+        ),
         provider: ctx,
         cfg: cfg.clone(),
         metrics,
@@ -120,8 +129,9 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Turns a panic outside the resolvers (those are caught field by field) into a masked
-/// 500 with code `INTERNAL`; the request id header is added by the outer layer.
+/// Turns a panic outside GraphQL execution (panics in execution are answered by the
+/// executor) into a masked 500 with code `INTERNAL`; the request id header is added by
+/// the outer layer.
 async fn catch_panic(req: Request, next: Next) -> Response {
     let request_id = req
         .headers()

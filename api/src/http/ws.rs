@@ -108,8 +108,9 @@ async fn connection<E: Executor>(
         }
     };
 
-    let output = async_graphql::http::WebSocket::new(app.executor.clone(), input, protocol)
-        .on_connection_init(on_init);
+    let executor = app.executor.for_connection(request_id.as_deref());
+    let output =
+        async_graphql::http::WebSocket::new(executor, input, protocol).on_connection_init(on_init);
     futures::pin_mut!(output);
     let init_deadline = tokio::time::sleep(app.cfg.request_timeout);
     futures::pin_mut!(init_deadline);
