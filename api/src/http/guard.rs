@@ -11,7 +11,11 @@
 //! - the operation is chosen as async-graphql would; an unknown `operationName` or a
 //!   document of several operations without one is `BAD_REQUEST`;
 //! - the limits of [`limits`](super::limits) are checked (`GRAPHQL_PARSE_FAILED` past
-//!   the recursion limit, `GRAPHQL_VALIDATION_FAILED` past the depth or alias limit).
+//!   the recursion limit, `GRAPHQL_VALIDATION_FAILED` past the depth or alias limit);
+//! - the variables are checked against the operation's definitions
+//!   ([`variables`](super::variables)): a required one missing or null, or a value that
+//!   does not fit a built-in scalar type, is `GRAPHQL_VALIDATION_FAILED` naming the
+//!   variable.
 //!
 //! After execution:
 //! - a response without data whose errors have no path is a request error: nothing ran
@@ -38,6 +42,7 @@ use futures::{FutureExt as _, Stream, StreamExt as _};
 use super::errors::{self, code_if_missing};
 use super::limits::{self, Refusal};
 use super::metrics::Metrics;
+use super::variables;
 
 /// The limits a [`Guarded`] executor applies, shared by its clones.
 pub(crate) struct Limits {
@@ -179,7 +184,7 @@ impl<E: Executor> Guarded<E> {
     fn check(&self, prepared: Prepared) -> Result<(Request, Option<String>), Box<Executed>> {
         let Prepared {
             mut request,
-            doc,
+            mut doc,
             name,
             ..
         } = prepared;
@@ -208,6 +213,12 @@ impl<E: Executor> Guarded<E> {
                 ),
             };
             return Err(Box::new(self.refuse(ServerError::new(message, None), code)));
+        }
+        if let Err(message) = variables::check(&mut doc, name.as_deref(), &request.variables) {
+            return Err(Box::new(self.refuse(
+                ServerError::new(message, None),
+                errors::GRAPHQL_VALIDATION_FAILED,
+            )));
         }
         request.set_parsed_query(doc);
         Ok((request, name))

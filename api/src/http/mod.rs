@@ -25,6 +25,7 @@
 //! | executed (with or without field errors) | 200 | the field errors' own |
 //! | parse error | 400 (`graphql-response+json`) / 200 (`json`) | `GRAPHQL_PARSE_FAILED` |
 //! | validation error; depth, complexity or alias limit | 400 / 200 | `GRAPHQL_VALIDATION_FAILED` |
+//! | variable missing, null or of the wrong type (the message names it) | 400 / 200 | `GRAPHQL_VALIDATION_FAILED` |
 //! | unknown `operationName`, several operations and none named | 400 / 200 | `BAD_REQUEST` |
 //! | malformed JSON, missing `query`, refused batch | 400 | `BAD_REQUEST` |
 //! | subscription over HTTP | 400 | `BAD_REQUEST` |
@@ -57,6 +58,7 @@ mod metrics;
 mod negotiate;
 mod request;
 mod router;
+mod variables;
 mod ws;
 
 pub use config::HttpConfig;

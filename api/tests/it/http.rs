@@ -75,11 +75,34 @@ impl Query {
         (0..first.clamp(0, 100)).map(|_| Node).collect()
     }
 
+    /// `text`, or `(unset)` without one.
+    async fn echo(&self, text: Option<String>) -> String {
+        text.unwrap_or_else(|| "(unset)".to_string())
+    }
+
+    async fn times(&self, #[graphql(default = 5)] n: i32) -> i32 {
+        n
+    }
+
+    async fn job(&self, id: async_graphql::ID) -> String {
+        id.to_string()
+    }
+
+    async fn paint(&self, color: Color) -> Color {
+        color
+    }
+
     async fn mutations_run(&self, ctx: &Context<'_>) -> usize {
         ctx.data_unchecked::<Arc<Counters>>()
             .mutations
             .load(Ordering::SeqCst)
     }
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+enum Color {
+    Red,
+    Blue,
 }
 
 struct Node;
@@ -334,6 +357,145 @@ async fn content_negotiation_and_status_codes() {
     let resp = app.client.put(app.url("/graphql")).send().await.unwrap();
     assert_eq!(resp.status(), 405);
     assert_eq!(app.counters.resolved.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn request_level_failures_are_coded_and_say_why() {
+    let app = TestApp::start().await;
+    let job = "query($job: ID!) { job(id: $job) }";
+    let validation = "GRAPHQL_VALIDATION_FAILED";
+    // (body, code, a part of the message)
+    let cases = [
+        (
+            json!({"query": job, "variables": {}}),
+            validation,
+            "Variable \"$job\" of required type \"ID!\" was not provided.",
+        ),
+        (
+            json!({"query": job}),
+            validation,
+            "Variable \"$job\" of required type \"ID!\" was not provided.",
+        ),
+        (
+            json!({"query": job, "variables": {"job": null}}),
+            validation,
+            "\"$job\" of type \"ID!\" has an invalid value: $job must not be null",
+        ),
+        (
+            json!({"query": job, "variables": {"job": true}}),
+            validation,
+            "\"$job\" of type \"ID!\" has an invalid value: $job is a boolean",
+        ),
+        (
+            json!({"query": "query($n: Int!) { times(n: $n) }", "variables": {"n": "7"}}),
+            validation,
+            "\"$n\" of type \"Int!\" has an invalid value: $n is a string, not an Int",
+        ),
+        (
+            json!({"query": "query($c: Color!) { paint(color: $c) }", "variables": {"c": "PURPLE"}}),
+            validation,
+            "Invalid value for argument",
+        ),
+        (
+            json!({"query": "query($c: Color!) { paint(color: $c) }", "variables": {"c": "PURPLE"}}),
+            validation,
+            "PURPLE",
+        ),
+        (
+            json!({"query": "query A { value }", "operationName": "B"}),
+            "BAD_REQUEST",
+            "Unknown operation named \"B\".",
+        ),
+        (
+            json!({"query": "{ value }", "operationName": "B"}),
+            "BAD_REQUEST",
+            "Unknown operation named \"B\"",
+        ),
+        (
+            json!({"query": "query A { value } query B { value }"}),
+            "BAD_REQUEST",
+            "The document has 2 operations: name the one to run with `operationName`.",
+        ),
+        (
+            json!({"query": "{ value(x: 1) }"}),
+            validation,
+            "Unknown argument \"x\"",
+        ),
+    ];
+    for (body, code, message) in cases {
+        for (accept, status) in [(GRJ, 400), (JSON, 200)] {
+            let r = app.post(accept, body.clone()).await;
+            assert_eq!(r.status, status, "{body}: {}", r.text);
+            assert_eq!(r.code(), code, "{body}: {}", r.text);
+            let got = r.body["errors"][0]["message"].as_str().unwrap();
+            assert!(got.contains(message), "{body}: {got}");
+            assert!(r.body.get("data").is_none(), "{}", r.text);
+        }
+    }
+    // Malformed at the HTTP level: 400 whatever the media type.
+    for (body, message) in [
+        (
+            json!({"query": "{ value }", "variables": [1]}),
+            "`variables` has the wrong type",
+        ),
+        (
+            json!({"query": "{ value }", "variables": "{}"}),
+            "`variables` has the wrong type",
+        ),
+        (
+            json!({"query": "{ value }", "operationName": 1}),
+            "`operationName` has the wrong type",
+        ),
+    ] {
+        let r = app.post(JSON, body.clone()).await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (400, "BAD_REQUEST"),
+            "{body}"
+        );
+        assert_eq!(r.body["errors"][0]["message"], message, "{body}");
+    }
+    let resp = app
+        .client
+        .get(app.url("/graphql"))
+        .header(ACCEPT, JSON)
+        .query(&[("query", "{ value }"), ("variables", "{not json")])
+        .send()
+        .await
+        .unwrap();
+    let r = Reply::of(resp).await;
+    assert_eq!((r.status.as_u16(), r.code()), (400, "BAD_REQUEST"));
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`variables` is not JSON"),
+        "{}",
+        r.text
+    );
+    assert_eq!(app.resolved(), 0, "a resolver ran for a refused request");
+
+    // A nullable variable that is not given leaves its argument unset: the argument's
+    // default applies, an optional argument is absent.
+    let r = app
+        .post(
+            GRJ,
+            json!({"query": "query($t: String, $n: Int) { echo(text: $t) times(n: $n) list: echo(text: $t) }"}),
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"data": {"echo": "(unset)", "times": 5, "list": "(unset)"}}),
+        "{}",
+        r.text
+    );
+    let r = app
+        .post(
+            GRJ,
+            json!({"query": "query($t: String, $n: Int) { echo(text: $t) times(n: $n) }", "variables": {"t": "hi", "n": 2}}),
+        )
+        .await;
+    assert_eq!(r.body, json!({"data": {"echo": "hi", "times": 2}}));
 }
 
 #[tokio::test]
