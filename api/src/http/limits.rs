@@ -4,7 +4,13 @@
 //! - nesting of selection sets at most [`RECURSION_LIMIT`] (fragments count one level):
 //!   beyond it the document is refused as `GRAPHQL_PARSE_FAILED`, as async-graphql's
 //!   own recursion check would;
-//! - field depth at most `max_depth` (`TALENT_MAX_DEPTH`);
+//! - field depth at most `max_depth` (`TALENT_MAX_DEPTH`). Inside introspection
+//!   (`__schema`, `__type`) an `ofType` field does not count: a chain of them follows
+//!   one type's wrappers (`[Skill!]!` is three links), so it cannot fan out, and the
+//!   standard introspection query of graphql-js (`getIntrospectionQuery`, which
+//!   GraphiQL, graphql-codegen and Apollo send) nests nine of them in its `TypeRef`
+//!   fragment. Its depth is then 6 and it runs at the default limit, while nesting
+//!   that does fan out (`fields { type { fields ... } }`) still counts in full;
 //! - aliased fields at most `max_aliases` (`TALENT_MAX_ALIASES`), `__typename` included
 //!   (async-graphql's depth and complexity limits do not count `__typename`).
 //!
@@ -54,15 +60,7 @@ pub(crate) fn check(
     max_depth: usize,
     max_aliases: usize,
 ) -> Result<(), Refusal> {
-    let mut walk = Walk {
-        doc,
-        memo: HashMap::new(),
-        visiting: HashSet::new(),
-    };
-    let mut worst = Figures::default();
-    for (_, op) in doc.operations.iter() {
-        worst = worst.max(walk.selection_set(&op.node.selection_set.node));
-    }
+    let worst = figures(doc);
     if worst.nesting > RECURSION_LIMIT {
         return Err(Refusal::Recursion);
     }
@@ -73,6 +71,20 @@ pub(crate) fn check(
         return Err(Refusal::Aliases(worst.aliases));
     }
     Ok(())
+}
+
+/// The worst figures of `doc`'s operations.
+fn figures(doc: &ExecutableDocument) -> Figures {
+    let mut walk = Walk {
+        doc,
+        memo: HashMap::new(),
+        visiting: HashSet::new(),
+    };
+    let mut worst = Figures::default();
+    for (_, op) in doc.operations.iter() {
+        worst = worst.max(walk.selection_set(&op.node.selection_set.node, false));
+    }
+    worst
 }
 
 /// The figures of a selection set, fragments expanded.
@@ -98,34 +110,42 @@ impl Figures {
     }
 }
 
+/// Walks selection sets; `introspection` says whether the walk is inside `__schema` or
+/// `__type` (a fragment is memoised separately for each case).
 struct Walk<'d> {
     doc: &'d ExecutableDocument,
-    memo: HashMap<&'d str, Figures>,
-    visiting: HashSet<&'d str>,
+    memo: HashMap<(&'d str, bool), Figures>,
+    visiting: HashSet<(&'d str, bool)>,
 }
 
 impl<'d> Walk<'d> {
-    fn selection_set(&mut self, set: &'d SelectionSet) -> Figures {
+    fn selection_set(&mut self, set: &'d SelectionSet, introspection: bool) -> Figures {
         let mut out = Figures::default();
         for selection in &set.items {
             let (nesting, depth, aliases) = match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
-                    let inner = self.selection_set(&field.selection_set.node);
+                    let name = field.name.node.as_str();
+                    // Names starting with `__` are reserved: these are the entry points.
+                    let inside = introspection || name == "__schema" || name == "__type";
+                    let inner = self.selection_set(&field.selection_set.node, inside);
                     let nesting = if field.selection_set.node.items.is_empty() {
                         0
                     } else {
                         inner.nesting.saturating_add(1)
                     };
                     let aliases = usize::from(field.alias.is_some()).saturating_add(inner.aliases);
-                    (nesting, inner.depth.saturating_add(1), aliases)
+                    let own = usize::from(!(introspection && name == "ofType"));
+                    (nesting, inner.depth.saturating_add(own), aliases)
                 }
                 Selection::InlineFragment(fragment) => {
-                    let inner = self.selection_set(&fragment.node.selection_set.node);
+                    let inner =
+                        self.selection_set(&fragment.node.selection_set.node, introspection);
                     (inner.nesting.saturating_add(1), inner.depth, inner.aliases)
                 }
                 Selection::FragmentSpread(spread) => {
-                    let inner = self.fragment(spread.node.fragment_name.node.as_str());
+                    let inner =
+                        self.fragment(spread.node.fragment_name.node.as_str(), introspection);
                     (inner.nesting.saturating_add(1), inner.depth, inner.aliases)
                 }
             };
@@ -138,19 +158,19 @@ impl<'d> Walk<'d> {
 
     /// A fragment's figures, computed once. An unknown fragment or a cycle counts as
     /// empty (validation refuses both later).
-    fn fragment(&mut self, name: &'d str) -> Figures {
-        if let Some(&figures) = self.memo.get(name) {
+    fn fragment(&mut self, name: &'d str, introspection: bool) -> Figures {
+        if let Some(&figures) = self.memo.get(&(name, introspection)) {
             return figures;
         }
         let Some((key, fragment)) = self.doc.fragments.get_key_value(name) else {
             return Figures::default();
         };
-        let key = key.as_str();
+        let key = (key.as_str(), introspection);
         if !self.visiting.insert(key) {
             return Figures::default();
         }
-        let figures = self.selection_set(&fragment.node.selection_set.node);
-        self.visiting.remove(key);
+        let figures = self.selection_set(&fragment.node.selection_set.node, introspection);
+        self.visiting.remove(&key);
         self.memo.insert(key, figures);
         figures
     }
@@ -162,17 +182,7 @@ mod tests {
     use super::*;
 
     fn figures(q: &str) -> Figures {
-        let doc = async_graphql::parser::parse_query(q).unwrap();
-        let mut walk = Walk {
-            doc: &doc,
-            memo: HashMap::new(),
-            visiting: HashSet::new(),
-        };
-        let mut worst = Figures::default();
-        for (_, op) in doc.operations.iter() {
-            worst = worst.max(walk.selection_set(&op.node.selection_set.node));
-        }
-        worst
+        super::figures(&async_graphql::parser::parse_query(q).unwrap())
     }
 
     fn count(q: &str) -> usize {
@@ -219,6 +229,37 @@ mod tests {
         );
         assert_eq!(figures("{ a { ... on A { b { c } } } }").depth, 3);
         assert_eq!(figures("query A { a } query B { a { b } }").depth, 2);
+    }
+
+    #[test]
+    fn of_type_links_inside_introspection_do_not_count() {
+        let chain = "ofType { ofType { ofType { ofType { ofType { name } } } } }";
+        assert_eq!(
+            figures(&format!("{{ __type(name: \"A\") {{ {chain} }} }}")).depth,
+            2
+        );
+        assert_eq!(
+            figures(&format!(
+                "{{ __schema {{ types {{ ...T }} }} }} fragment T on __Type {{ {chain} }}"
+            ))
+            .depth,
+            3
+        );
+        // Fan-out inside introspection counts in full.
+        assert_eq!(
+            figures("{ __schema { types { fields { type { fields { name } } } } } }").depth,
+            6
+        );
+        // Outside introspection `ofType` is an ordinary field; a fragment used in both
+        // places is measured for each.
+        assert_eq!(figures(&format!("{{ {chain} }}")).depth, 6);
+        assert_eq!(
+            figures(&format!(
+                "{{ a {{ ...T }} __type(name: \"A\") {{ ...T }} }} fragment T on X {{ {chain} }}"
+            ))
+            .depth,
+            7
+        );
     }
 
     #[test]
