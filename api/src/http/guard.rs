@@ -22,6 +22,8 @@
 //!   (async-graphql's validation, complexity limit included, refused the document), and
 //!   its errors are coded `GRAPHQL_VALIDATION_FAILED`. Errors raised while executing
 //!   always carry the path of their field;
+//! - the keys of every object of the data are put in selection order
+//!   ([`order`](super::order));
 //! - errors without `extensions.code` raised while executing are logged and masked as
 //!   `internal error` / `INTERNAL` with the request id; coded errors pass;
 //! - a panic anywhere in execution is caught once, around the whole execution (around
@@ -42,6 +44,7 @@ use futures::{FutureExt as _, Stream, StreamExt as _};
 use super::errors::{self, code_if_missing};
 use super::limits::{self, Refusal};
 use super::metrics::Metrics;
+use super::order::ResponseOrder;
 use super::variables;
 
 /// The limits a [`Guarded`] executor applies, shared by its clones.
@@ -158,7 +161,7 @@ impl<E: Executor> Guarded<E> {
     /// Checks the limits of a prepared request, executes it with panics caught, and
     /// codes, masks and counts its errors (see the module docs).
     pub(crate) async fn run(&self, prepared: Prepared, request_id: Option<&str>) -> Executed {
-        let (request, operation) = match self.check(prepared) {
+        let (request, operation, order) = match self.check(prepared) {
             Ok(ready) => ready,
             Err(refused) => return *refused,
         };
@@ -166,7 +169,7 @@ impl<E: Executor> Guarded<E> {
             .catch_unwind()
             .await
         {
-            Ok(response) => self.finish(response, operation, request_id),
+            Ok(response) => self.finish(response, operation, &order, request_id),
             Err(panic) => {
                 log_panic(&*panic, request_id);
                 self.limits.metrics.count_error(errors::INTERNAL);
@@ -180,8 +183,11 @@ impl<E: Executor> Guarded<E> {
     }
 
     /// The limits of the module docs; the request ready to execute with its document
-    /// (parsed once) and the operation's name.
-    fn check(&self, prepared: Prepared) -> Result<(Request, Option<String>), Box<Executed>> {
+    /// (parsed once), the operation's name and the order of its response.
+    fn check(
+        &self,
+        prepared: Prepared,
+    ) -> Result<(Request, Option<String>, ResponseOrder), Box<Executed>> {
         let Prepared {
             mut request,
             mut doc,
@@ -220,8 +226,9 @@ impl<E: Executor> Guarded<E> {
                 errors::GRAPHQL_VALIDATION_FAILED,
             )));
         }
+        let order = ResponseOrder::new(doc.clone(), name.clone());
         request.set_parsed_query(doc);
-        Ok((request, name))
+        Ok((request, name, order))
     }
 
     /// A request error coded `code` (unless it has a code), counted.
@@ -241,6 +248,7 @@ impl<E: Executor> Guarded<E> {
         &self,
         mut response: Response,
         operation: Option<String>,
+        order: &ResponseOrder,
         request_id: Option<&str>,
     ) -> Executed {
         let request_error = is_request_error(&response);
@@ -251,6 +259,7 @@ impl<E: Executor> Guarded<E> {
             }
         } else {
             errors::mask_uncoded(&mut response.errors, request_id);
+            order.apply(&mut response.data);
         }
         for err in &response.errors {
             self.limits
@@ -303,7 +312,7 @@ impl<E: Executor> Executor for Guarded<E> {
         let ready = self
             .prepare(request)
             .and_then(|prepared| self.check(prepared));
-        let (request, operation) = match ready {
+        let (request, operation, order) = match ready {
             Ok(ready) => ready,
             Err(refused) => return futures::stream::once(async move { refused.response }).boxed(),
         };
@@ -313,8 +322,13 @@ impl<E: Executor> Executor for Guarded<E> {
             request_id: self.request_id.clone(),
         }
         .map(move |response| {
-            this.finish(response, operation.clone(), this.request_id.as_deref())
-                .response
+            this.finish(
+                response,
+                operation.clone(),
+                &order,
+                this.request_id.as_deref(),
+            )
+            .response
         })
         .boxed()
     }

@@ -56,6 +56,7 @@ mod handler;
 mod limits;
 mod metrics;
 mod negotiate;
+mod order;
 mod request;
 mod router;
 mod variables;

@@ -75,6 +75,12 @@ impl Query {
         (0..first.clamp(0, 100)).map(|_| Node).collect()
     }
 
+    /// 7, after yielding once: completes after the fields that return at once.
+    async fn late(&self) -> i32 {
+        tokio::task::yield_now().await;
+        7
+    }
+
     /// `text`, or `(unset)` without one.
     async fn echo(&self, text: Option<String>) -> String {
         text.unwrap_or_else(|| "(unset)".to_string())
@@ -118,6 +124,12 @@ impl Node {
 
     async fn leaf(&self) -> i32 {
         1
+    }
+
+    /// 2, after yielding once.
+    async fn late(&self) -> i32 {
+        tokio::task::yield_now().await;
+        2
     }
 }
 
@@ -496,6 +508,27 @@ async fn request_level_failures_are_coded_and_say_why() {
         )
         .await;
     assert_eq!(r.body, json!({"data": {"echo": "hi", "times": 2}}));
+}
+
+#[tokio::test]
+async fn response_keys_follow_the_selection_order() {
+    let app = TestApp::start().await;
+    // `late` fields complete after their siblings; the body still follows the query.
+    let r = app
+        .query("{ late node { late leaf } items(first: 2) { late l: leaf child { leaf late } } value }")
+        .await;
+    assert_eq!(
+        r.text,
+        r#"{"data":{"late":7,"node":{"late":2,"leaf":1},"items":[{"late":2,"l":1,"child":{"leaf":1,"late":2}},{"late":2,"l":1,"child":{"leaf":1,"late":2}}],"value":42}}"#
+    );
+    // Fragments expand in place.
+    let q =
+        "query Q { ...F value } fragment F on Query { node { ... on Node { late } leaf } late }";
+    let r = app.query(q).await;
+    assert_eq!(
+        r.text,
+        r#"{"data":{"node":{"late":2,"leaf":1},"late":7,"value":42}}"#
+    );
 }
 
 #[tokio::test]

@@ -9,4 +9,5 @@ mod jwt;
 mod limits;
 mod live;
 mod query_count;
+mod response_order;
 mod validation;
