@@ -73,7 +73,7 @@ pub(crate) fn mask_uncoded(errors: &mut [ServerError], request_id: Option<&str>)
         }
         tracing::error!(
             request_id = request_id.unwrap_or("-"),
-            path = ?err.path,
+            path = %path_text(&err.path),
             error = %err.message,
             "internal error in GraphQL execution (masked)"
         );
@@ -82,6 +82,21 @@ pub(crate) fn mask_uncoded(errors: &mut [ServerError], request_id: Option<&str>)
         masked.path = std::mem::take(&mut err.path);
         *err = masked;
     }
+}
+
+/// A response path as text, `a.b.0.c`.
+fn path_text(path: &[async_graphql::PathSegment]) -> String {
+    let mut out = String::new();
+    for (i, segment) in path.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match segment {
+            async_graphql::PathSegment::Field(name) => out.push_str(name),
+            async_graphql::PathSegment::Index(index) => out.push_str(&index.to_string()),
+        }
+    }
+    out
 }
 
 /// A GraphQL response body carrying one request error (no `data`).

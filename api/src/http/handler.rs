@@ -30,7 +30,7 @@ use super::negotiate::{self, MediaType};
 use super::request::{
     GetParams, OperationRefusal, Parsed, check_operation_type, get_request, post_body,
 };
-use super::router::App;
+use super::router::{App, OperationName};
 
 /// The outcome of one request: what to send and what to record.
 struct Outcome {
@@ -50,6 +50,13 @@ impl Outcome {
         request_id: Option<&str>,
     ) -> Outcome {
         metrics.count_error(code);
+        tracing::debug!(
+            status = status.as_u16(),
+            code,
+            reason = message,
+            request_id = request_id.unwrap_or("-"),
+            "GraphQL request refused"
+        );
         let body = errors::error_body(code, message, request_id);
         Outcome {
             response: json_response(media, status, &body),
@@ -128,7 +135,11 @@ pub(crate) async fn graphql<E: Executor>(State(app): State<Arc<App<E>>>, req: Re
         outcome.status.as_u16(),
         started.elapsed(),
     );
-    outcome.response
+    let mut response = outcome.response;
+    response
+        .extensions_mut()
+        .insert(OperationName(outcome.operation));
+    response
 }
 
 fn has_query_param(query: Option<&str>) -> bool {

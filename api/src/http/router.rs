@@ -15,7 +15,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tracing::Instrument as _;
 
 use super::config::HttpConfig;
 use super::context::ContextProvider;
@@ -45,7 +45,8 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// - `GET /metrics`: Prometheus text.
 ///
 /// Layers, outermost first: request id (`x-request-id`: kept when the client sends one,
-/// else a new UUID; echoed on the response), tracing, CORS (only when
+/// else a new UUID; echoed on the response), access log (one line per request at info,
+/// see [`access_log`]), CORS (only when
 /// `cfg.cors_origins` is not empty), gzip compression, panic catching outside GraphQL
 /// execution (500, code `INTERNAL`), body limit (413).
 pub fn graphql_router<Q, M, S>(
@@ -89,18 +90,48 @@ where
     }
     router
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req
-                    .headers()
-                    .get(X_REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                // The path only: query strings may carry variables.
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(middleware::from_fn(access_log))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+}
+
+/// The GraphQL operation a response answered, for the access log: its name,
+/// `(anonymous)`, `(batch)` or `(none)` (nothing executed). Set by the handler.
+#[derive(Debug, Clone)]
+pub(crate) struct OperationName(pub(crate) String);
+
+/// Runs the request in an `http` span (method, path, request id) and then logs one
+/// access line at info, target `talent_api::http::access`: method, path (never the query
+/// string, which may carry variables), status, operation, duration in milliseconds and
+/// request id. Neither credentials, variables nor the query text are logged.
+async fn access_log(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let request_id = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let span =
+        tracing::info_span!("http", method = %method, path = %path, request_id = %request_id);
+    let resp = next.run(req).instrument(span).await;
+    let operation = resp
+        .extensions()
+        .get::<OperationName>()
+        .map_or("-", |o| o.0.as_str());
+    let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    tracing::info!(
+        target: "talent_api::http::access",
+        method = %method,
+        path = %path,
+        status = resp.status().as_u16(),
+        operation,
+        duration_ms,
+        request_id = %request_id,
+        "request"
+    );
+    resp
 }
 
 /// CORS for `origins`: `None` when empty (no CORS headers at all, so browsers refuse

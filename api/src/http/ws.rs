@@ -97,6 +97,12 @@ async fn connection<E: Executor>(
                 }
                 Err(rejection) => {
                     metrics.count_error(rejection.code);
+                    tracing::debug!(
+                        code = rejection.code,
+                        reason = %rejection.message,
+                        request_id = request_id.as_deref().unwrap_or("-"),
+                        "WebSocket connection_init refused"
+                    );
                     let code = match rejection.code {
                         errors::UNAUTHENTICATED | "FORBIDDEN" => CLOSE_FORBIDDEN,
                         _ => CLOSE_INTERNAL,
