@@ -1025,6 +1025,109 @@ async fn metrics_count_operations_and_error_codes() {
     }
 }
 
+/// Log lines written while it is installed (JSON, debug and above), on this thread:
+/// `#[tokio::test]` runs the server on the test's thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn lines(&self) -> Vec<Value> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn one_access_line_per_request_without_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::start().await;
+
+    let send = |auth: &'static str, body: Value| {
+        let req = app
+            .client
+            .post(app.url("/graphql"))
+            .header(ACCEPT, GRJ)
+            .header(CONTENT_TYPE, JSON)
+            .header("authorization", auth)
+            .body(body.to_string());
+        async move { Reply::of(req.send().await.unwrap()).await }
+    };
+    let ok = send(
+        "Bearer good",
+        json!({"query": "query Secretive($t: String) { marker_alias_q1: echo(text: $t) }",
+               "variables": {"t": "variable-v4lue"}, "operationName": "Secretive"}),
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let refused = send("Bearer bad-t0ken", json!({"query": "{ value }"})).await;
+    assert_eq!(refused.status, 401);
+    let invalid = send("Bearer good", json!({"query": "{ nope }"})).await;
+    assert_eq!(invalid.status, 400);
+
+    let lines = captured.lines();
+    let access: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "talent_api::http::access")
+        .collect();
+    assert_eq!(access.len(), 3, "{}", captured.text());
+    let line = access[0];
+    assert_eq!(line["level"], "INFO");
+    let fields = &line["fields"];
+    assert_eq!(fields["message"], "request");
+    assert_eq!(fields["method"], "POST");
+    assert_eq!(fields["path"], "/graphql");
+    assert_eq!(fields["status"], 200);
+    assert_eq!(fields["operation"], "Secretive");
+    assert_eq!(fields["request_id"], ok.request_id());
+    assert!(fields["duration_ms"].as_f64().unwrap() >= 0.0, "{line}");
+    assert_eq!(access[1]["fields"]["status"], 401);
+    assert_eq!(access[1]["fields"]["operation"], "(none)");
+    assert_eq!(access[2]["fields"]["status"], 400);
+
+    // The refusals are logged at debug with their reason.
+    let debug = |needle: &str| {
+        lines.iter().any(|l| {
+            l["level"] == "DEBUG"
+                && l["fields"]["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains(needle))
+        })
+    };
+    assert!(debug("invalid token"), "{}", captured.text());
+    assert!(debug("Unknown field \"nope\""), "{}", captured.text());
+
+    // Never the token, the variables or the query text.
+    let text = captured.text();
+    for secret in ["good", "bad-t0ken", "variable-v4lue", "marker_alias_q1"] {
+        assert!(!text.contains(secret), "{secret} in the logs:\n{text}");
+    }
+}
+
 mod ws {
     use super::*;
     use tokio_tungstenite::tungstenite::Message;
