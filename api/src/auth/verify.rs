@@ -114,7 +114,7 @@ impl Verifier {
             .map_err(|e| AuthError::Config(format!("{e:#}")))?;
         let keys = keys::load(config).map_err(AuthError::Config)?;
         for k in &keys {
-            tracing::debug!(kid = ?k.kid, alg = ?k.alg, source = %k.source, "JWT key");
+            tracing::debug!(kid = k.kid.as_deref(), alg = %format_args!("{:?}", k.alg), source = %k.source, "JWT key");
         }
         Ok(Verifier {
             keys,

@@ -51,6 +51,15 @@ impl ApiError {
         }
     }
 
+    /// What went wrong, for the logs: the internal detail of [`ApiError::Internal`] and
+    /// [`ApiError::Unavailable`], else the client's message.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Internal(detail) | ApiError::Unavailable(detail) => detail.clone(),
+            other => other.message(),
+        }
+    }
+
     /// Shorthand for [`ApiError::BadUserInput`].
     pub fn bad(msg: impl Into<String>) -> Self {
         ApiError::BadUserInput(msg.into())

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Data, Schema};
+use async_graphql::{Data, SDLExportOptions, Schema};
 use futures::future::BoxFuture;
 
 use super::context::{Services, SignedIn, Viewer};
@@ -19,19 +19,22 @@ use crate::repo;
 /// The schema type.
 pub type TalentSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema with its services and the HTTP limits. `metrics` is also schema
-/// data: resolvers record the engine's time in it.
+/// Builds the schema with its services and the schema-level HTTP limits (no extension:
+/// the router checks the rest, see [`crate::http`]). `metrics` is schema data:
+/// resolvers record the engine's time in it.
 pub fn build(services: Services, cfg: &HttpConfig, metrics: Arc<Metrics>) -> TalentSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(services)
-        .data(metrics.clone());
-    apply_limits(builder, cfg, metrics).finish()
+        .data(metrics);
+    apply_limits(builder, cfg).finish()
 }
 
-/// The SDL of the schema (what `talent export-schema` writes to schema.graphql).
+/// The SDL of the schema (what `talent export-schema` writes to schema.graphql), with
+/// the `@specifiedBy` URLs that introspection reports as `specifiedByURL` (`DateTime`:
+/// RFC 3339), so the file and the live schema agree.
 pub fn sdl() -> String {
     let schema = Schema::build(Query::default(), Mutation::default(), Subscription).finish();
-    let mut s = schema.sdl();
+    let mut s = schema.sdl_with_options(SDLExportOptions::new().include_specified_by());
     if !s.ends_with('\n') {
         s.push('\n');
     }

@@ -47,7 +47,7 @@ impl Subscription {
                         Ok(Some(m)) => return Some((m, (rx, services, learner_id))),
                         Ok(None) => continue,
                         Err(e) => {
-                            tracing::warn!(error = ?e, job_id, "job alerts: could not score a job");
+                            tracing::warn!(code = e.code(), error = %e.detail(), job_id, "job alerts: could not score a job");
                             continue;
                         }
                     }

@@ -5,7 +5,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `TALENT_MAX_DEPTH` | 12 | deepest selection nesting of an operation |
+//! | `TALENT_MAX_DEPTH` | 12 | deepest field nesting of an operation (`ofType` inside introspection does not count, so the standard introspection query runs) |
 //! | `TALENT_MAX_COMPLEXITY` | 5000 | complexity budget of an operation (connections cost by `first`) |
 //! | `TALENT_MAX_ALIASES` | 30 | aliased fields per operation, `__typename` included |
 //! | `TALENT_MAX_BATCH` | 10 | operations in a JSON array body; 1 refuses batches |
@@ -23,7 +23,8 @@ use anyhow::{Context as _, bail};
 /// environment variables and defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpConfig {
-    /// Deepest selection nesting of an operation. By default, 12.
+    /// Deepest field nesting of an operation (`ofType` links inside introspection do
+    /// not count; see [`crate::http`]'s limits). By default, 12.
     pub max_depth: usize,
     /// Complexity budget of an operation. By default, 5000.
     pub max_complexity: usize,

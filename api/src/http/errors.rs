@@ -40,12 +40,17 @@ pub(crate) fn code_of(err: &ServerError) -> Option<&str> {
 
 /// Sets `extensions.code` = `code` on `err` unless it already has a code.
 pub(crate) fn code_if_missing(mut err: ServerError, code: &str) -> ServerError {
-    if code_of(&err).is_none() {
+    set_code_if_missing(&mut err, code);
+    err
+}
+
+/// [`code_if_missing`] in place.
+pub(crate) fn set_code_if_missing(err: &mut ServerError, code: &str) {
+    if code_of(err).is_none() {
         err.extensions
             .get_or_insert_with(Default::default)
             .set("code", code);
     }
-    err
 }
 
 /// A masked internal error: message `internal error`, code `INTERNAL`, the request id.
@@ -68,7 +73,7 @@ pub(crate) fn mask_uncoded(errors: &mut [ServerError], request_id: Option<&str>)
         }
         tracing::error!(
             request_id = request_id.unwrap_or("-"),
-            path = ?err.path,
+            path = %path_text(&err.path),
             error = %err.message,
             "internal error in GraphQL execution (masked)"
         );
@@ -77,6 +82,21 @@ pub(crate) fn mask_uncoded(errors: &mut [ServerError], request_id: Option<&str>)
         masked.path = std::mem::take(&mut err.path);
         *err = masked;
     }
+}
+
+/// A response path as text, `a.b.0.c`.
+fn path_text(path: &[async_graphql::PathSegment]) -> String {
+    let mut out = String::new();
+    for (i, segment) in path.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match segment {
+            async_graphql::PathSegment::Field(name) => out.push_str(name),
+            async_graphql::PathSegment::Index(index) => out.push_str(&index.to_string()),
+        }
+    }
+    out
 }
 
 /// A GraphQL response body carrying one request error (no `data`).

@@ -25,12 +25,12 @@ use serde_json::Value;
 
 use super::context::{Rejection, bearer_token};
 use super::errors::{self, RequestId};
-use super::limits::RequestState;
+use super::guard::Executed;
 use super::negotiate::{self, MediaType};
 use super::request::{
     GetParams, OperationRefusal, Parsed, check_operation_type, get_request, post_body,
 };
-use super::router::App;
+use super::router::{App, OperationName};
 
 /// The outcome of one request: what to send and what to record.
 struct Outcome {
@@ -50,6 +50,13 @@ impl Outcome {
         request_id: Option<&str>,
     ) -> Outcome {
         metrics.count_error(code);
+        tracing::debug!(
+            status = status.as_u16(),
+            code,
+            reason = message,
+            request_id = request_id.unwrap_or("-"),
+            "GraphQL request refused"
+        );
         let body = errors::error_body(code, message, request_id);
         Outcome {
             response: json_response(media, status, &body),
@@ -128,7 +135,11 @@ pub(crate) async fn graphql<E: Executor>(State(app): State<Arc<App<E>>>, req: Re
         outcome.status.as_u16(),
         started.elapsed(),
     );
-    outcome.response
+    let mut response = outcome.response;
+    response
+        .extensions_mut()
+        .insert(OperationName(outcome.operation));
+    response
 }
 
 fn has_query_param(query: Option<&str>) -> bool {
@@ -202,7 +213,7 @@ async fn serve<E: Executor>(
     };
 
     let batch = matches!(parsed, Parsed::Batch(_));
-    let mut requests = match parsed {
+    let requests = match parsed {
         Parsed::Single(r) => vec![*r],
         Parsed::Batch(rs) => {
             if app.cfg.max_batch <= 1 {
@@ -222,8 +233,14 @@ async fn serve<E: Executor>(
         }
     };
 
-    for r in &mut requests {
-        if let Some(refusal) = check_operation_type(r, is_get) {
+    // Parse each document once and choose its operation; a request error answers an
+    // operation that cannot run, the transport refuses the others it does not run.
+    let mut items = Vec::with_capacity(requests.len());
+    for r in requests {
+        let item = app.executor.prepare(r);
+        if let Ok(prepared) = &item
+            && let Some(refusal) = check_operation_type(prepared.ty, is_get)
+        {
             return match refusal {
                 OperationRefusal::MutationOverGet => {
                     let mut o = bad(
@@ -241,13 +258,14 @@ async fn serve<E: Executor>(
                 ),
             };
         }
+        items.push(item);
     }
 
-    // Context data for every operation: the first from the check above, the others anew
-    // (Data cannot be cloned).
-    let mut states = Vec::with_capacity(requests.len());
+    // Context data for every operation that runs: the first from the check above, the
+    // others anew (Data cannot be cloned).
     let mut first_data = Some(first_data);
-    for r in &mut requests {
+    for item in &mut items {
+        let Ok(prepared) = item else { continue };
         let mut data = match first_data.take() {
             Some(d) => d,
             None => match app.provider.context(bearer.clone()).await {
@@ -255,23 +273,31 @@ async fn serve<E: Executor>(
                 Err(rejection) => return rejected(app, media, &rejection, request_id),
             },
         };
-        let state = Arc::new(RequestState::default());
         if let Some(id) = request_id {
             data.insert(RequestId(id.to_string()));
         }
-        data.insert(state.clone());
-        r.data = data;
-        states.push(state);
+        *prepared.data_mut() = data;
     }
 
-    let responses =
-        futures::future::join_all(requests.into_iter().map(|r| app.executor.execute(r))).await;
+    let executed: Vec<Executed> =
+        futures::future::join_all(items.into_iter().map(|item| async move {
+            match item {
+                Ok(prepared) => app.executor.run(prepared, request_id).await,
+                Err(refused) => *refused,
+            }
+        }))
+        .await;
 
     let mut http_headers = HeaderMap::new();
-    let mut bodies = Vec::with_capacity(responses.len());
+    let mut bodies = Vec::with_capacity(executed.len());
     let mut request_errors = 0;
-    for (resp, state) in responses.iter().zip(&states) {
-        let request_error = !state.executed() && !resp.errors.is_empty();
+    for Executed {
+        response: resp,
+        request_error,
+        ..
+    } in &executed
+    {
+        let request_error = *request_error;
         request_errors += usize::from(request_error);
         if resp.is_ok()
             && let Some(cc) = resp.cache_control.value()
@@ -296,9 +322,12 @@ async fn serve<E: Executor>(
     let (bytes, operation) = if batch {
         (serde_json::to_vec(&bodies), "(batch)".to_string())
     } else {
-        let op = match &states[0] {
-            s if s.executed() => s.operation().unwrap_or_else(|| "(anonymous)".to_string()),
-            _ => "(none)".to_string(),
+        let op = match &executed[0] {
+            e if e.request_error => "(none)".to_string(),
+            e => e
+                .operation
+                .clone()
+                .unwrap_or_else(|| "(anonymous)".to_string()),
         };
         (serde_json::to_vec(&bodies[0]), op)
     };
@@ -387,8 +416,9 @@ impl IntoResponse for Outcome {
     }
 }
 
-/// The body of a request that could not be served because of a panic outside the
-/// resolvers (they are caught field by field by the guard extension).
+/// The body of a request that could not be served because of a panic outside GraphQL
+/// execution (panics in execution are caught by the [`Guarded`](super::guard::Guarded)
+/// executor).
 pub(crate) fn panic_response(request_id: Option<&str>) -> Response {
     json_response(
         MediaType::Json,

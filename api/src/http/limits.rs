@@ -1,273 +1,178 @@
-//! [`apply_limits`]: depth and complexity limits plus the guard extension, which
+//! The limits on a GraphQL document, checked on the parsed document before validation,
+//! so no resolver runs for a refused one:
 //!
-//! - refuses documents with more aliased fields than allowed, `__typename` included
-//!   (async-graphql's depth and complexity limits do not count `__typename`), after
-//!   parsing and before validation, so no resolver runs;
-//! - codes parse errors `GRAPHQL_PARSE_FAILED`, validation and limit errors
-//!   `GRAPHQL_VALIDATION_FAILED` and other pre-execution errors `BAD_REQUEST`;
-//! - masks execution errors without `extensions.code` as `internal error` / `INTERNAL`
-//!   with the request id (the original is logged with tracing); coded errors pass;
-//! - catches panics of resolvers and turns them into masked `INTERNAL` field errors;
-//! - counts every error by code in [`Metrics`].
+//! - nesting of selection sets at most [`RECURSION_LIMIT`] (fragments count one level):
+//!   beyond it the document is refused as `GRAPHQL_PARSE_FAILED`, as async-graphql's
+//!   own recursion check would;
+//! - field depth at most `max_depth` (`TALENT_MAX_DEPTH`). Inside introspection
+//!   (`__schema`, `__type`) an `ofType` field does not count: a chain of them follows
+//!   one type's wrappers (`[Skill!]!` is three links), so it cannot fan out, and the
+//!   standard introspection query of graphql-js (`getIntrospectionQuery`, which
+//!   GraphiQL, graphql-codegen and Apollo send) nests nine of them in its `TypeRef`
+//!   fragment. Its depth is then 6 and it runs at the default limit, while nesting
+//!   that does fan out (`fields { type { fields ... } }`) still counts in full;
+//! - aliased fields at most `max_aliases` (`TALENT_MAX_ALIASES`), `__typename` included
+//!   (async-graphql's depth and complexity limits do not count `__typename`).
+//!
+//! The complexity limit is async-graphql's own ([`apply_limits`]), computed during
+//! validation. Fragment spreads are expanded where they are used, each fragment's
+//! figures computed once, so a fan-out of fragments costs no more than their number.
 
 use std::collections::{HashMap, HashSet};
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest,
-    NextResolve, NextSubscribe, NextValidation, ResolveInfo,
-};
-use async_graphql::futures_util::stream::BoxStream;
-use async_graphql::parser::types::{ExecutableDocument, SelectionSet};
-use async_graphql::{
-    Response, SchemaBuilder, ServerError, ServerResult, ValidationResult, Variables,
-};
-use futures::{FutureExt as _, StreamExt as _};
+use async_graphql::SchemaBuilder;
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 use super::config::HttpConfig;
-use super::errors::{self, RequestId};
-use super::metrics::Metrics;
 
-/// Applies the limits of `cfg` to `builder`: `limit_depth(max_depth)`,
-/// `limit_complexity(max_complexity)` and the guard extension (alias limit, error
-/// coding and masking, panic catching, error metrics; see the module docs).
+/// The deepest nesting of selection sets a document may have (async-graphql's default
+/// `limit_recursive_depth`, set explicitly by [`apply_limits`]).
+pub const RECURSION_LIMIT: usize = 32;
+
+/// Applies the schema-level limits of `cfg` to `builder`: `limit_complexity(max_complexity)`
+/// and `limit_recursive_depth(`[`RECURSION_LIMIT`]`)`. The depth and alias limits are
+/// checked by [`graphql_router`](super::graphql_router) on every document before it
+/// reaches the schema; no schema extension is installed, so resolving a field costs
+/// no more than async-graphql's own resolution.
 pub fn apply_limits<Q, M, S>(
     builder: SchemaBuilder<Q, M, S>,
     cfg: &HttpConfig,
-    metrics: Arc<Metrics>,
 ) -> SchemaBuilder<Q, M, S> {
     builder
-        .limit_depth(cfg.max_depth)
         .limit_complexity(cfg.max_complexity)
-        .extension(Guard {
-            max_aliases: cfg.max_aliases,
-            metrics,
-        })
+        .limit_recursive_depth(RECURSION_LIMIT)
 }
 
-/// What the HTTP handler learns from the guard about one request, shared through the
-/// request's context data.
-#[derive(Debug, Default)]
-pub(crate) struct RequestState {
-    executed: AtomicBool,
-    operation: Mutex<Option<String>>,
+/// Why a document is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Selection sets nest deeper than [`RECURSION_LIMIT`].
+    Recursion,
+    /// Fields nest deeper than allowed: the depth found.
+    Depth(usize),
+    /// More aliased fields than allowed: the count found.
+    Aliases(usize),
 }
 
-impl RequestState {
-    /// Whether execution started (errors are then field errors, not request errors).
-    pub(crate) fn executed(&self) -> bool {
-        self.executed.load(Ordering::SeqCst)
-    }
-
-    /// The name of the executed operation, if it has one.
-    pub(crate) fn operation(&self) -> Option<String> {
-        self.operation
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    fn mark_executed(&self, operation: Option<&str>) {
-        *self.operation.lock().unwrap_or_else(|e| e.into_inner()) = operation.map(str::to_string);
-        self.executed.store(true, Ordering::SeqCst);
-    }
-}
-
-/// The extension factory and the extension itself (it holds no per-request state).
-#[derive(Clone)]
-struct Guard {
+/// Checks `doc` against the limits (see the module docs), every operation of it.
+pub(crate) fn check(
+    doc: &ExecutableDocument,
+    max_depth: usize,
     max_aliases: usize,
-    metrics: Arc<Metrics>,
+) -> Result<(), Refusal> {
+    let worst = figures(doc);
+    if worst.nesting > RECURSION_LIMIT {
+        return Err(Refusal::Recursion);
+    }
+    if worst.depth > max_depth {
+        return Err(Refusal::Depth(worst.depth));
+    }
+    if worst.aliases > max_aliases {
+        return Err(Refusal::Aliases(worst.aliases));
+    }
+    Ok(())
 }
 
-impl ExtensionFactory for Guard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
-    }
-}
-
-fn request_id<'a>(ctx: &ExtensionContext<'a>) -> Option<&'a str> {
-    ctx.data_opt::<RequestId>().map(|r| r.0.as_str())
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Guard {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut resp = next.run(ctx).await;
-        // Errors still without a code here were raised before execution (e.g. an
-        // unknown operation name): they are request errors, not internal ones.
-        resp.errors = std::mem::take(&mut resp.errors)
-            .into_iter()
-            .map(|e| errors::code_if_missing(e, errors::BAD_REQUEST))
-            .collect();
-        count_errors(&self.metrics, &resp.errors);
-        resp
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let metrics = self.metrics.clone();
-        let request_id = request_id(ctx).map(str::to_string);
-        next.run(ctx, stream)
-            .map(move |mut resp| {
-                errors::mask_uncoded(&mut resp.errors, request_id.as_deref());
-                count_errors(&metrics, &resp.errors);
-                resp
-            })
-            .boxed()
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next
-            .run(ctx, query, variables)
-            .await
-            .map_err(|e| errors::code_if_missing(e, errors::GRAPHQL_PARSE_FAILED))?;
-        let aliases = alias_count(&doc);
-        if aliases > self.max_aliases {
-            return Err(errors::code_if_missing(
-                ServerError::new(
-                    format!(
-                        "The query has {aliases} aliased fields; at most {} are allowed (`__typename` included).",
-                        self.max_aliases
-                    ),
-                    None,
-                ),
-                errors::GRAPHQL_VALIDATION_FAILED,
-            ));
-        }
-        Ok(doc)
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errs| {
-            errs.into_iter()
-                .map(|e| errors::code_if_missing(e, errors::GRAPHQL_VALIDATION_FAILED))
-                .collect()
-        })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        if let Some(state) = ctx.data_opt::<Arc<RequestState>>() {
-            state.mark_executed(operation_name);
-        }
-        let mut resp = next.run(ctx, operation_name).await;
-        errors::mask_uncoded(&mut resp.errors, request_id(ctx));
-        resp
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<async_graphql::Value>> {
-        let path_node = info.path_node;
-        match AssertUnwindSafe(next.run(ctx, info)).catch_unwind().await {
-            Ok(result) => result,
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "<non-string panic payload>".to_string());
-                let request_id = request_id(ctx);
-                tracing::error!(
-                    request_id = request_id.unwrap_or("-"),
-                    path = %path_node,
-                    panic = %message,
-                    "resolver panicked (masked)"
-                );
-                let mut err = errors::internal_error(request_id);
-                err.path = serde_json::to_value(path_node)
-                    .and_then(serde_json::from_value)
-                    .unwrap_or_default();
-                Err(err)
-            }
-        }
-    }
-}
-
-fn count_errors(metrics: &Metrics, errors: &[ServerError]) {
-    for e in errors {
-        metrics.count_error(errors::code_of(e).unwrap_or(errors::INTERNAL));
-    }
-}
-
-/// The number of aliased fields (any field, `__typename` included) of the document's
-/// largest operation, with fragment spreads expanded where they are used. Fragment
-/// cycles count once (validation refuses them anyway).
-pub(crate) fn alias_count(doc: &ExecutableDocument) -> usize {
-    let mut counter = AliasCounter {
+/// The worst figures of `doc`'s operations.
+fn figures(doc: &ExecutableDocument) -> Figures {
+    let mut walk = Walk {
         doc,
         memo: HashMap::new(),
         visiting: HashSet::new(),
     };
-    doc.operations
-        .iter()
-        .map(|(_, op)| counter.selection_set(&op.node.selection_set.node))
-        .max()
-        .unwrap_or(0)
+    let mut worst = Figures::default();
+    for (_, op) in doc.operations.iter() {
+        worst = worst.max(walk.selection_set(&op.node.selection_set.node, false));
+    }
+    worst
 }
 
-struct AliasCounter<'d> {
+/// The figures of a selection set, fragments expanded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Figures {
+    /// Nesting of selection sets below this one (async-graphql's recursion depth:
+    /// a field with a selection set, an inline fragment and a spread each add one).
+    nesting: usize,
+    /// Field depth: the longest chain of nested fields, this set's fields being 1.
+    depth: usize,
+    /// Aliased fields in the expansion.
+    aliases: usize,
+}
+
+impl Figures {
+    /// The worst of two operations (each figure its maximum).
+    fn max(self, other: Figures) -> Figures {
+        Figures {
+            nesting: self.nesting.max(other.nesting),
+            depth: self.depth.max(other.depth),
+            aliases: self.aliases.max(other.aliases),
+        }
+    }
+}
+
+/// Walks selection sets; `introspection` says whether the walk is inside `__schema` or
+/// `__type` (a fragment is memoised separately for each case).
+struct Walk<'d> {
     doc: &'d ExecutableDocument,
-    memo: HashMap<&'d str, usize>,
-    visiting: HashSet<&'d str>,
+    memo: HashMap<(&'d str, bool), Figures>,
+    visiting: HashSet<(&'d str, bool)>,
 }
 
-impl<'d> AliasCounter<'d> {
-    fn selection_set(&mut self, set: &'d SelectionSet) -> usize {
-        use async_graphql::parser::types::Selection;
-        let mut n = 0usize;
+impl<'d> Walk<'d> {
+    fn selection_set(&mut self, set: &'d SelectionSet, introspection: bool) -> Figures {
+        let mut out = Figures::default();
         for selection in &set.items {
-            let here = match &selection.node {
-                Selection::Field(field) => usize::from(field.node.alias.is_some())
-                    .saturating_add(self.selection_set(&field.node.selection_set.node)),
+            let (nesting, depth, aliases) = match &selection.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    let name = field.name.node.as_str();
+                    // Names starting with `__` are reserved: these are the entry points.
+                    let inside = introspection || name == "__schema" || name == "__type";
+                    let inner = self.selection_set(&field.selection_set.node, inside);
+                    let nesting = if field.selection_set.node.items.is_empty() {
+                        0
+                    } else {
+                        inner.nesting.saturating_add(1)
+                    };
+                    let aliases = usize::from(field.alias.is_some()).saturating_add(inner.aliases);
+                    let own = usize::from(!(introspection && name == "ofType"));
+                    (nesting, inner.depth.saturating_add(own), aliases)
+                }
                 Selection::InlineFragment(fragment) => {
-                    self.selection_set(&fragment.node.selection_set.node)
+                    let inner =
+                        self.selection_set(&fragment.node.selection_set.node, introspection);
+                    (inner.nesting.saturating_add(1), inner.depth, inner.aliases)
                 }
                 Selection::FragmentSpread(spread) => {
-                    let name = &spread.node.fragment_name.node;
-                    if let Some(&count) = self.memo.get(name.as_str()) {
-                        count
-                    } else if let Some(fragment) = self.doc.fragments.get(name) {
-                        if self.visiting.insert(name.as_str()) {
-                            let count = self.selection_set(&fragment.node.selection_set.node);
-                            self.visiting.remove(name.as_str());
-                            self.memo.insert(name.as_str(), count);
-                            count
-                        } else {
-                            0
-                        }
-                    } else {
-                        0
-                    }
+                    let inner =
+                        self.fragment(spread.node.fragment_name.node.as_str(), introspection);
+                    (inner.nesting.saturating_add(1), inner.depth, inner.aliases)
                 }
             };
-            n = n.saturating_add(here);
+            out.nesting = out.nesting.max(nesting);
+            out.depth = out.depth.max(depth);
+            out.aliases = out.aliases.saturating_add(aliases);
         }
-        n
+        out
+    }
+
+    /// A fragment's figures, computed once. An unknown fragment or a cycle counts as
+    /// empty (validation refuses both later).
+    fn fragment(&mut self, name: &'d str, introspection: bool) -> Figures {
+        if let Some(&figures) = self.memo.get(&(name, introspection)) {
+            return figures;
+        }
+        let Some((key, fragment)) = self.doc.fragments.get_key_value(name) else {
+            return Figures::default();
+        };
+        let key = (key.as_str(), introspection);
+        if !self.visiting.insert(key) {
+            return Figures::default();
+        }
+        let figures = self.selection_set(&fragment.node.selection_set.node, introspection);
+        self.visiting.remove(&key);
+        self.memo.insert(key, figures);
+        figures
     }
 }
 
@@ -276,8 +181,12 @@ impl<'d> AliasCounter<'d> {
 mod tests {
     use super::*;
 
+    fn figures(q: &str) -> Figures {
+        super::figures(&async_graphql::parser::parse_query(q).unwrap())
+    }
+
     fn count(q: &str) -> usize {
-        alias_count(&async_graphql::parser::parse_query(q).unwrap())
+        figures(q).aliases
     }
 
     #[test]
@@ -308,5 +217,76 @@ mod tests {
                  fragment F3 on Q { s: z { ...F2 } t: z { ...F2 } }";
         // F1 = 2, F2 = 2 + 2*2 = 6, F3 = 2 + 2*6 = 14.
         assert_eq!(count(q), 14);
+    }
+
+    #[test]
+    fn depth_counts_fields_and_sees_through_fragments() {
+        assert_eq!(figures("{ a }").depth, 1);
+        assert_eq!(figures("{ a { b { c } } d }").depth, 3);
+        assert_eq!(
+            figures("{ a { ...F } } fragment F on A { b { c } }").depth,
+            3
+        );
+        assert_eq!(figures("{ a { ... on A { b { c } } } }").depth, 3);
+        assert_eq!(figures("query A { a } query B { a { b } }").depth, 2);
+    }
+
+    #[test]
+    fn of_type_links_inside_introspection_do_not_count() {
+        let chain = "ofType { ofType { ofType { ofType { ofType { name } } } } }";
+        assert_eq!(
+            figures(&format!("{{ __type(name: \"A\") {{ {chain} }} }}")).depth,
+            2
+        );
+        assert_eq!(
+            figures(&format!(
+                "{{ __schema {{ types {{ ...T }} }} }} fragment T on __Type {{ {chain} }}"
+            ))
+            .depth,
+            3
+        );
+        // Fan-out inside introspection counts in full.
+        assert_eq!(
+            figures("{ __schema { types { fields { type { fields { name } } } } } }").depth,
+            6
+        );
+        // Outside introspection `ofType` is an ordinary field; a fragment used in both
+        // places is measured for each.
+        assert_eq!(figures(&format!("{{ {chain} }}")).depth, 6);
+        assert_eq!(
+            figures(&format!(
+                "{{ a {{ ...T }} __type(name: \"A\") {{ ...T }} }} fragment T on X {{ {chain} }}"
+            ))
+            .depth,
+            7
+        );
+    }
+
+    #[test]
+    fn nesting_is_async_graphqls_recursion_depth() {
+        // A field with a selection set, an inline fragment and a spread each add one.
+        assert_eq!(figures("{ a }").nesting, 0);
+        assert_eq!(figures("{ a { b } }").nesting, 1);
+        assert_eq!(figures("{ ... on Q { a { b } } }").nesting, 2);
+        assert_eq!(figures("{ ...F } fragment F on Q { a { b } }").nesting, 2);
+    }
+
+    #[test]
+    fn check_reports_the_first_limit_exceeded() {
+        let doc = |q: &str| async_graphql::parser::parse_query(q).unwrap();
+        assert_eq!(check(&doc("{ a { b { c } } }"), 3, 0), Ok(()));
+        assert_eq!(
+            check(&doc("{ a { b { c } } }"), 2, 0),
+            Err(Refusal::Depth(3))
+        );
+        assert_eq!(check(&doc("{ x: a y: a }"), 5, 1), Err(Refusal::Aliases(2)));
+        let mut deep = "x".to_string();
+        for _ in 0..=RECURSION_LIMIT {
+            deep = format!("a {{ {deep} }}");
+        }
+        assert_eq!(
+            check(&doc(&format!("{{ {deep} }}")), 100, 0),
+            Err(Refusal::Recursion)
+        );
     }
 }

@@ -11,8 +11,7 @@
 //! # async fn run(provider: Arc<dyn ContextProvider>) -> anyhow::Result<()> {
 //! let cfg = HttpConfig::from_env()?;
 //! let metrics = Arc::new(Metrics::new());
-//! let schema = apply_limits(Schema::build(Query, EmptyMutation, EmptySubscription), &cfg, metrics.clone())
-//!     .finish();
+//! let schema = apply_limits(Schema::build(Query, EmptyMutation, EmptySubscription), &cfg).finish();
 //! let app = graphql_router(schema, provider, &cfg, metrics);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, app).await?;
@@ -26,6 +25,8 @@
 //! | executed (with or without field errors) | 200 | the field errors' own |
 //! | parse error | 400 (`graphql-response+json`) / 200 (`json`) | `GRAPHQL_PARSE_FAILED` |
 //! | validation error; depth, complexity or alias limit | 400 / 200 | `GRAPHQL_VALIDATION_FAILED` |
+//! | variable missing, null or of the wrong type (the message names it) | 400 / 200 | `GRAPHQL_VALIDATION_FAILED` |
+//! | unknown `operationName`, several operations and none named | 400 / 200 | `BAD_REQUEST` |
 //! | malformed JSON, missing `query`, refused batch | 400 | `BAD_REQUEST` |
 //! | subscription over HTTP | 400 | `BAD_REQUEST` |
 //! | mutation or subscription over `GET` | 405, `Allow: POST` | `BAD_REQUEST` |
@@ -35,21 +36,30 @@
 //! | malformed `Authorization` or a rejected token | 401, `WWW-Authenticate: Bearer` | `UNAUTHENTICATED` |
 //! | body over the limit | 413 | `BAD_REQUEST` (or empty when `Content-Length` says so) |
 //! | deadline passed | 504 | `SERVICE_UNAVAILABLE` + `requestId` |
-//! | error without a code, resolver panic | 200 (field error) | `INTERNAL`, message `internal error`, + `requestId` |
-//! | panic outside resolvers | 500 | `INTERNAL` + `requestId` |
+//! | error without a code raised in execution | 200 (field error) | `INTERNAL`, message `internal error`, + `requestId` |
+//! | panic in execution (a resolver's) | 200, `data` null | `INTERNAL`, message `internal error`, + `requestId` |
+//! | panic outside execution | 500 | `INTERNAL` + `requestId` |
 //!
 //! Every response carries `x-request-id` (the client's, or a new UUID).
+//!
+//! The limits, the error coding and masking, the panic catching and the error metrics
+//! run once per operation around async-graphql's execution (the `guard` module), for
+//! HTTP and WebSocket alike; no schema extension is installed, so async-graphql
+//! resolves every field on its cheapest path.
 
 mod config;
 mod context;
 mod errors;
 mod graphiql;
+mod guard;
 mod handler;
 mod limits;
 mod metrics;
 mod negotiate;
+mod order;
 mod request;
 mod router;
+mod variables;
 mod ws;
 
 pub use config::HttpConfig;
@@ -58,7 +68,7 @@ pub use errors::{
     BAD_REQUEST, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, INTERNAL, INTERNAL_MESSAGE,
     RequestId, SERVICE_UNAVAILABLE, UNAUTHENTICATED,
 };
-pub use limits::apply_limits;
+pub use limits::{RECURSION_LIMIT, apply_limits};
 pub use metrics::{MAX_LABEL_VALUES, Metrics, PoolGauge};
 pub use negotiate::{MediaType, negotiate};
 pub use router::graphql_router;

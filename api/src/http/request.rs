@@ -1,7 +1,7 @@
 //! Reading GraphQL requests: the query string of `GET`, the JSON body of `POST` (one
-//! request or a batch), and the operation-type check per transport.
+//! request or a batch), and which operation types each transport runs.
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::OperationType;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -98,29 +98,15 @@ pub(crate) enum OperationRefusal {
     SubscriptionOverHttp,
 }
 
-/// Parses the document once (reused by execution) and refuses operations this
-/// transport does not run. Documents that do not parse or name no known operation are
-/// left to execution, which reports them as request errors.
-pub(crate) fn check_operation_type(
-    req: &mut async_graphql::Request,
-    is_get: bool,
-) -> Option<OperationRefusal> {
-    let doc = async_graphql::parser::parse_query(&req.query).ok()?;
-    let ty = match (&doc.operations, req.operation_name.as_deref()) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
-        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
-        }
-        (DocumentOperations::Multiple(_), None) => None,
-    };
-    req.set_parsed_query(doc);
+/// Whether this transport refuses an operation of type `ty`: `GET` runs only queries,
+/// and no HTTP request runs a subscription.
+pub(crate) fn check_operation_type(ty: OperationType, is_get: bool) -> Option<OperationRefusal> {
     match ty {
-        Some(OperationType::Mutation | OperationType::Subscription) if is_get => {
+        OperationType::Mutation | OperationType::Subscription if is_get => {
             Some(OperationRefusal::MutationOverGet)
         }
-        Some(OperationType::Subscription) => Some(OperationRefusal::SubscriptionOverHttp),
-        _ => None,
+        OperationType::Subscription => Some(OperationRefusal::SubscriptionOverHttp),
+        OperationType::Query | OperationType::Mutation => None,
     }
 }
 
@@ -151,33 +137,21 @@ mod tests {
 
     #[test]
     fn operation_types_per_transport() {
-        let check = |q: &str, name: Option<&str>, get: bool| {
-            let mut r = async_graphql::Request::new(q);
-            r.operation_name = name.map(str::to_string);
-            check_operation_type(&mut r, get)
-        };
-        assert!(check("{ a }", None, true).is_none());
+        use OperationType::{Mutation, Query, Subscription};
+        assert!(check_operation_type(Query, true).is_none());
+        assert!(check_operation_type(Query, false).is_none());
+        assert!(check_operation_type(Mutation, false).is_none());
         assert!(matches!(
-            check("mutation { a }", None, true),
+            check_operation_type(Mutation, true),
             Some(OperationRefusal::MutationOverGet)
         ));
         assert!(matches!(
-            check("subscription { a }", None, true),
+            check_operation_type(Subscription, true),
             Some(OperationRefusal::MutationOverGet)
         ));
-        assert!(check("mutation { a }", None, false).is_none());
         assert!(matches!(
-            check("subscription { a }", None, false),
+            check_operation_type(Subscription, false),
             Some(OperationRefusal::SubscriptionOverHttp)
         ));
-        let two = "query Q { a } mutation M { b }";
-        assert!(check(two, Some("Q"), true).is_none());
-        assert!(matches!(
-            check(two, Some("M"), true),
-            Some(OperationRefusal::MutationOverGet)
-        ));
-        // Ambiguous or unparsable: left to execution (a request error, nothing runs).
-        assert!(check(two, None, true).is_none());
-        assert!(check("{", None, true).is_none());
     }
 }

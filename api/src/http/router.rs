@@ -15,16 +15,17 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tracing::Instrument as _;
 
 use super::config::HttpConfig;
 use super::context::ContextProvider;
+use super::guard::{Guarded, Limits};
 use super::metrics::Metrics;
 use super::{graphiql, handler, ws};
 
 /// The state shared by the handlers.
 pub(crate) struct App<E> {
-    pub(crate) executor: E,
+    pub(crate) executor: Guarded<E>,
     pub(crate) provider: Arc<dyn ContextProvider>,
     pub(crate) cfg: HttpConfig,
     pub(crate) metrics: Arc<Metrics>,
@@ -32,8 +33,9 @@ pub(crate) struct App<E> {
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The GraphQL surface for `schema` (built with [`apply_limits`](super::apply_limits) and
-/// the same `metrics`):
+/// The GraphQL surface for `schema` (built with [`apply_limits`](super::apply_limits)),
+/// which runs every document through the depth and alias limits of `cfg` and counts
+/// requests and errors in `metrics`:
 ///
 /// - `POST /graphql` and `GET /graphql`: GraphQL over HTTP (statuses and codes in the
 ///   [module overview](super)); `GET` with `Accept: text/html` and no `query` serves
@@ -43,9 +45,10 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// - `GET /metrics`: Prometheus text.
 ///
 /// Layers, outermost first: request id (`x-request-id`: kept when the client sends one,
-/// else a new UUID; echoed on the response), tracing, CORS (only when
-/// `cfg.cors_origins` is not empty), gzip compression, panic catching (500, code
-/// `INTERNAL`), body limit (413).
+/// else a new UUID; echoed on the response), access log (one line per request at info,
+/// see [`access_log`]), CORS (only when
+/// `cfg.cors_origins` is not empty), gzip compression, panic catching outside GraphQL
+/// execution (500, code `INTERNAL`), body limit (413).
 pub fn graphql_router<Q, M, S>(
     schema: Schema<Q, M, S>,
     ctx: Arc<dyn ContextProvider>,
@@ -58,7 +61,14 @@ where
     S: SubscriptionType + 'static,
 {
     let app = Arc::new(App {
-        executor: schema,
+        executor: Guarded::new(
+            schema,
+            Limits {
+                max_depth: cfg.max_depth,
+                max_aliases: cfg.max_aliases,
+                metrics: metrics.clone(),
+            },
+        ),
         provider: ctx,
         cfg: cfg.clone(),
         metrics,
@@ -80,18 +90,48 @@ where
     }
     router
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                let id = req
-                    .headers()
-                    .get(X_REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                // The path only: query strings may carry variables.
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(middleware::from_fn(access_log))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID, MakeRequestUuid))
+}
+
+/// The GraphQL operation a response answered, for the access log: its name,
+/// `(anonymous)`, `(batch)` or `(none)` (nothing executed). Set by the handler.
+#[derive(Debug, Clone)]
+pub(crate) struct OperationName(pub(crate) String);
+
+/// Runs the request in an `http` span (method, path, request id) and then logs one
+/// access line at info, target `talent_api::http::access`: method, path (never the query
+/// string, which may carry variables), status, operation, duration in milliseconds and
+/// request id. Neither credentials, variables nor the query text are logged.
+async fn access_log(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let request_id = req
+        .headers()
+        .get(X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let span =
+        tracing::info_span!("http", method = %method, path = %path, request_id = %request_id);
+    let resp = next.run(req).instrument(span).await;
+    let operation = resp
+        .extensions()
+        .get::<OperationName>()
+        .map_or("-", |o| o.0.as_str());
+    let duration_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+    tracing::info!(
+        target: "talent_api::http::access",
+        method = %method,
+        path = %path,
+        status = resp.status().as_u16(),
+        operation,
+        duration_ms,
+        request_id = %request_id,
+        "request"
+    );
+    resp
 }
 
 /// CORS for `origins`: `None` when empty (no CORS headers at all, so browsers refuse
@@ -120,8 +160,9 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
-/// Turns a panic outside the resolvers (those are caught field by field) into a masked
-/// 500 with code `INTERNAL`; the request id header is added by the outer layer.
+/// Turns a panic outside GraphQL execution (panics in execution are answered by the
+/// executor) into a masked 500 with code `INTERNAL`; the request id header is added by
+/// the outer layer.
 async fn catch_panic(req: Request, next: Next) -> Response {
     let request_id = req
         .headers()

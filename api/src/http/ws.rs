@@ -97,6 +97,12 @@ async fn connection<E: Executor>(
                 }
                 Err(rejection) => {
                     metrics.count_error(rejection.code);
+                    tracing::debug!(
+                        code = rejection.code,
+                        reason = %rejection.message,
+                        request_id = request_id.as_deref().unwrap_or("-"),
+                        "WebSocket connection_init refused"
+                    );
                     let code = match rejection.code {
                         errors::UNAUTHENTICATED | "FORBIDDEN" => CLOSE_FORBIDDEN,
                         _ => CLOSE_INTERNAL,
@@ -108,8 +114,9 @@ async fn connection<E: Executor>(
         }
     };
 
-    let output = async_graphql::http::WebSocket::new(app.executor.clone(), input, protocol)
-        .on_connection_init(on_init);
+    let executor = app.executor.for_connection(request_id.as_deref());
+    let output =
+        async_graphql::http::WebSocket::new(executor, input, protocol).on_connection_init(on_init);
     futures::pin_mut!(output);
     let init_deadline = tokio::time::sleep(app.cfg.request_timeout);
     futures::pin_mut!(init_deadline);

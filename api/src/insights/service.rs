@@ -391,7 +391,7 @@ impl InsightsService {
                 Ok(Err(e)) => {
                     // A k the data cannot support (more clusters than learners) is an
                     // answer, not a failure: keep it out of the queue.
-                    tracing::warn!(?k, error = %e, "segmentation not possible");
+                    tracing::warn!(k, auto_k = k.is_none(), error = %e, "segmentation not possible");
                     let mut st = self.state();
                     if let Some(k) = k {
                         st.wanted.retain(|&w| w != k);
@@ -402,7 +402,8 @@ impl InsightsService {
                 Err(e) => return Err(anyhow::anyhow!("segmentation task failed: {e}")),
             };
             tracing::info!(
-                ?k,
+                k,
+                auto_k = k.is_none(),
                 clusters = entry.model.k,
                 ms = started.elapsed().as_millis() as u64,
                 "learner segments computed"

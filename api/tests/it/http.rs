@@ -75,11 +75,40 @@ impl Query {
         (0..first.clamp(0, 100)).map(|_| Node).collect()
     }
 
+    /// 7, after yielding once: completes after the fields that return at once.
+    async fn late(&self) -> i32 {
+        tokio::task::yield_now().await;
+        7
+    }
+
+    /// `text`, or `(unset)` without one.
+    async fn echo(&self, text: Option<String>) -> String {
+        text.unwrap_or_else(|| "(unset)".to_string())
+    }
+
+    async fn times(&self, #[graphql(default = 5)] n: i32) -> i32 {
+        n
+    }
+
+    async fn job(&self, id: async_graphql::ID) -> String {
+        id.to_string()
+    }
+
+    async fn paint(&self, color: Color) -> Color {
+        color
+    }
+
     async fn mutations_run(&self, ctx: &Context<'_>) -> usize {
         ctx.data_unchecked::<Arc<Counters>>()
             .mutations
             .load(Ordering::SeqCst)
     }
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+enum Color {
+    Red,
+    Blue,
 }
 
 struct Node;
@@ -95,6 +124,12 @@ impl Node {
 
     async fn leaf(&self) -> i32 {
         1
+    }
+
+    /// 2, after yielding once.
+    async fn late(&self) -> i32 {
+        tokio::task::yield_now().await;
+        2
     }
 }
 
@@ -119,6 +154,14 @@ impl SubscriptionRoot {
             .data_opt::<Caller>()
             .map_or("anonymous".to_string(), |c| c.0.clone());
         futures::stream::iter((0..count).map(move |i| format!("{who}:{i}")))
+    }
+
+    /// Counts from 0 and panics at 1.
+    async fn explode(&self) -> impl Stream<Item = i32> {
+        futures::stream::iter(0..3).map(|i| {
+            assert!(i != 1, "kaboom s3cret");
+            i
+        })
     }
 }
 
@@ -161,7 +204,6 @@ impl TestApp {
         let schema = apply_limits(
             Schema::build(Query, Mutation, SubscriptionRoot).data(counters.clone()),
             &cfg,
-            metrics.clone(),
         )
         .finish();
         let router = graphql_router(schema, Arc::new(TestProvider), &cfg, metrics);
@@ -327,6 +369,166 @@ async fn content_negotiation_and_status_codes() {
     let resp = app.client.put(app.url("/graphql")).send().await.unwrap();
     assert_eq!(resp.status(), 405);
     assert_eq!(app.counters.resolved.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn request_level_failures_are_coded_and_say_why() {
+    let app = TestApp::start().await;
+    let job = "query($job: ID!) { job(id: $job) }";
+    let validation = "GRAPHQL_VALIDATION_FAILED";
+    // (body, code, a part of the message)
+    let cases = [
+        (
+            json!({"query": job, "variables": {}}),
+            validation,
+            "Variable \"$job\" of required type \"ID!\" was not provided.",
+        ),
+        (
+            json!({"query": job}),
+            validation,
+            "Variable \"$job\" of required type \"ID!\" was not provided.",
+        ),
+        (
+            json!({"query": job, "variables": {"job": null}}),
+            validation,
+            "\"$job\" of type \"ID!\" has an invalid value: $job must not be null",
+        ),
+        (
+            json!({"query": job, "variables": {"job": true}}),
+            validation,
+            "\"$job\" of type \"ID!\" has an invalid value: $job is a boolean",
+        ),
+        (
+            json!({"query": "query($n: Int!) { times(n: $n) }", "variables": {"n": "7"}}),
+            validation,
+            "\"$n\" of type \"Int!\" has an invalid value: $n is a string, not an Int",
+        ),
+        (
+            json!({"query": "query($c: Color!) { paint(color: $c) }", "variables": {"c": "PURPLE"}}),
+            validation,
+            "Invalid value for argument",
+        ),
+        (
+            json!({"query": "query($c: Color!) { paint(color: $c) }", "variables": {"c": "PURPLE"}}),
+            validation,
+            "PURPLE",
+        ),
+        (
+            json!({"query": "query A { value }", "operationName": "B"}),
+            "BAD_REQUEST",
+            "Unknown operation named \"B\".",
+        ),
+        (
+            json!({"query": "{ value }", "operationName": "B"}),
+            "BAD_REQUEST",
+            "Unknown operation named \"B\"",
+        ),
+        (
+            json!({"query": "query A { value } query B { value }"}),
+            "BAD_REQUEST",
+            "The document has 2 operations: name the one to run with `operationName`.",
+        ),
+        (
+            json!({"query": "{ value(x: 1) }"}),
+            validation,
+            "Unknown argument \"x\"",
+        ),
+    ];
+    for (body, code, message) in cases {
+        for (accept, status) in [(GRJ, 400), (JSON, 200)] {
+            let r = app.post(accept, body.clone()).await;
+            assert_eq!(r.status, status, "{body}: {}", r.text);
+            assert_eq!(r.code(), code, "{body}: {}", r.text);
+            let got = r.body["errors"][0]["message"].as_str().unwrap();
+            assert!(got.contains(message), "{body}: {got}");
+            assert!(r.body.get("data").is_none(), "{}", r.text);
+        }
+    }
+    // Malformed at the HTTP level: 400 whatever the media type.
+    for (body, message) in [
+        (
+            json!({"query": "{ value }", "variables": [1]}),
+            "`variables` has the wrong type",
+        ),
+        (
+            json!({"query": "{ value }", "variables": "{}"}),
+            "`variables` has the wrong type",
+        ),
+        (
+            json!({"query": "{ value }", "operationName": 1}),
+            "`operationName` has the wrong type",
+        ),
+    ] {
+        let r = app.post(JSON, body.clone()).await;
+        assert_eq!(
+            (r.status.as_u16(), r.code()),
+            (400, "BAD_REQUEST"),
+            "{body}"
+        );
+        assert_eq!(r.body["errors"][0]["message"], message, "{body}");
+    }
+    let resp = app
+        .client
+        .get(app.url("/graphql"))
+        .header(ACCEPT, JSON)
+        .query(&[("query", "{ value }"), ("variables", "{not json")])
+        .send()
+        .await
+        .unwrap();
+    let r = Reply::of(resp).await;
+    assert_eq!((r.status.as_u16(), r.code()), (400, "BAD_REQUEST"));
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`variables` is not JSON"),
+        "{}",
+        r.text
+    );
+    assert_eq!(app.resolved(), 0, "a resolver ran for a refused request");
+
+    // A nullable variable that is not given leaves its argument unset: the argument's
+    // default applies, an optional argument is absent.
+    let r = app
+        .post(
+            GRJ,
+            json!({"query": "query($t: String, $n: Int) { echo(text: $t) times(n: $n) list: echo(text: $t) }"}),
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"data": {"echo": "(unset)", "times": 5, "list": "(unset)"}}),
+        "{}",
+        r.text
+    );
+    let r = app
+        .post(
+            GRJ,
+            json!({"query": "query($t: String, $n: Int) { echo(text: $t) times(n: $n) }", "variables": {"t": "hi", "n": 2}}),
+        )
+        .await;
+    assert_eq!(r.body, json!({"data": {"echo": "hi", "times": 2}}));
+}
+
+#[tokio::test]
+async fn response_keys_follow_the_selection_order() {
+    let app = TestApp::start().await;
+    // `late` fields complete after their siblings; the body still follows the query.
+    let r = app
+        .query("{ late node { late leaf } items(first: 2) { late l: leaf child { leaf late } } value }")
+        .await;
+    assert_eq!(
+        r.text,
+        r#"{"data":{"late":7,"node":{"late":2,"leaf":1},"items":[{"late":2,"l":1,"child":{"leaf":1,"late":2}},{"late":2,"l":1,"child":{"leaf":1,"late":2}}],"value":42}}"#
+    );
+    // Fragments expand in place.
+    let q =
+        "query Q { ...F value } fragment F on Query { node { ... on Node { late } leaf } late }";
+    let r = app.query(q).await;
+    assert_eq!(
+        r.text,
+        r#"{"data":{"node":{"late":2,"leaf":1},"late":7,"value":42}}"#
+    );
 }
 
 #[tokio::test]
@@ -614,16 +816,16 @@ async fn timeout_is_504_service_unavailable() {
 async fn errors_are_masked_or_passed_by_code() {
     let app = TestApp::start().await;
 
-    // A panic: masked INTERNAL with the request id; the rest of the data survives.
+    // A panic: caught once around the execution, a 200 with one masked INTERNAL error
+    // carrying the request id; the data of that response is lost.
     let r = app.query("{ value boom }").await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["data"]["value"], 42);
-    assert!(r.body["data"]["boom"].is_null());
+    assert!(r.body["data"].is_null(), "{}", r.text);
+    assert_eq!(r.body["errors"].as_array().map(Vec::len), Some(1));
     let e = &r.body["errors"][0];
     assert_eq!(e["message"], "internal error");
     assert_eq!(e["extensions"]["code"], "INTERNAL");
     assert_eq!(e["extensions"]["requestId"], r.request_id());
-    assert_eq!(e["path"], json!(["boom"]));
     assert!(
         !r.text.contains("kaboom") && !r.text.contains("s3cret"),
         "{}",
@@ -823,6 +1025,109 @@ async fn metrics_count_operations_and_error_codes() {
     }
 }
 
+/// Log lines written while it is installed (JSON, debug and above), on this thread:
+/// `#[tokio::test]` runs the server on the test's thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn lines(&self) -> Vec<Value> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn one_access_line_per_request_without_secrets() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::start().await;
+
+    let send = |auth: &'static str, body: Value| {
+        let req = app
+            .client
+            .post(app.url("/graphql"))
+            .header(ACCEPT, GRJ)
+            .header(CONTENT_TYPE, JSON)
+            .header("authorization", auth)
+            .body(body.to_string());
+        async move { Reply::of(req.send().await.unwrap()).await }
+    };
+    let ok = send(
+        "Bearer good",
+        json!({"query": "query Secretive($t: String) { marker_alias_q1: echo(text: $t) }",
+               "variables": {"t": "variable-v4lue"}, "operationName": "Secretive"}),
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    let refused = send("Bearer bad-t0ken", json!({"query": "{ value }"})).await;
+    assert_eq!(refused.status, 401);
+    let invalid = send("Bearer good", json!({"query": "{ nope }"})).await;
+    assert_eq!(invalid.status, 400);
+
+    let lines = captured.lines();
+    let access: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["target"] == "talent_api::http::access")
+        .collect();
+    assert_eq!(access.len(), 3, "{}", captured.text());
+    let line = access[0];
+    assert_eq!(line["level"], "INFO");
+    let fields = &line["fields"];
+    assert_eq!(fields["message"], "request");
+    assert_eq!(fields["method"], "POST");
+    assert_eq!(fields["path"], "/graphql");
+    assert_eq!(fields["status"], 200);
+    assert_eq!(fields["operation"], "Secretive");
+    assert_eq!(fields["request_id"], ok.request_id());
+    assert!(fields["duration_ms"].as_f64().unwrap() >= 0.0, "{line}");
+    assert_eq!(access[1]["fields"]["status"], 401);
+    assert_eq!(access[1]["fields"]["operation"], "(none)");
+    assert_eq!(access[2]["fields"]["status"], 400);
+
+    // The refusals are logged at debug with their reason.
+    let debug = |needle: &str| {
+        lines.iter().any(|l| {
+            l["level"] == "DEBUG"
+                && l["fields"]["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains(needle))
+        })
+    };
+    assert!(debug("invalid token"), "{}", captured.text());
+    assert!(debug("Unknown field \"nope\""), "{}", captured.text());
+
+    // Never the token, the variables or the query text.
+    let text = captured.text();
+    for secret in ["good", "bad-t0ken", "variable-v4lue", "marker_alias_q1"] {
+        assert!(!text.contains(secret), "{secret} in the logs:\n{text}");
+    }
+}
+
 mod ws {
     use super::*;
     use tokio_tungstenite::tungstenite::Message;
@@ -933,6 +1238,64 @@ mod ws {
             .await;
             assert_eq!(next_json(&mut socket).await, Err(Some(4403)), "{init}");
         }
+    }
+
+    /// The payloads of every `next` message of operation `payload`, until `complete`.
+    async fn operation(app: &TestApp, payload: Value) -> Vec<Value> {
+        let mut socket = connect(app).await;
+        send(&mut socket, json!({"type": "connection_init"})).await;
+        assert_eq!(
+            next_json(&mut socket).await.unwrap()["type"],
+            "connection_ack"
+        );
+        send(
+            &mut socket,
+            json!({"id": "1", "type": "subscribe", "payload": payload}),
+        )
+        .await;
+        let mut payloads = Vec::new();
+        loop {
+            let msg = next_json(&mut socket).await.unwrap();
+            match msg["type"].as_str().unwrap() {
+                "next" => payloads.push(msg["payload"].clone()),
+                "complete" => return payloads,
+                other => panic!("unexpected {other}: {msg}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn operations_over_websocket_are_guarded_like_http() {
+        let app = TestApp::start().await;
+        // A panic in a subscription's stream: one masked INTERNAL item, then complete.
+        let items = operation(&app, json!({"query": "subscription { explode }"})).await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert_eq!(items[0], json!({"data": {"explode": 0}}));
+        assert_eq!(items[1]["errors"][0]["extensions"]["code"], "INTERNAL");
+        assert_eq!(items[1]["errors"][0]["message"], "internal error");
+        assert!(!items[1].to_string().contains("kaboom"), "{}", items[1]);
+
+        // The limits, the coding and the masking of HTTP apply to queries over WebSocket.
+        let items = operation(&app, json!({"query": aliases(31)})).await;
+        assert_eq!(
+            items[0]["errors"][0]["extensions"]["code"],
+            "GRAPHQL_VALIDATION_FAILED"
+        );
+        let items = operation(&app, json!({"query": nested(13)})).await;
+        assert_eq!(
+            items[0]["errors"][0]["extensions"]["code"],
+            "GRAPHQL_VALIDATION_FAILED"
+        );
+        let items = operation(&app, json!({"query": "{ nope }"})).await;
+        assert_eq!(
+            items[0]["errors"][0]["extensions"]["code"],
+            "GRAPHQL_VALIDATION_FAILED"
+        );
+        let items = operation(&app, json!({"query": "{ internal }"})).await;
+        assert_eq!(items[0]["errors"][0]["message"], "internal error");
+        assert_eq!(items[0]["errors"][0]["extensions"]["code"], "INTERNAL");
+        let items = operation(&app, json!({"query": "{ value }"})).await;
+        assert_eq!(items, [json!({"data": {"value": 42}})]);
     }
 
     #[tokio::test]

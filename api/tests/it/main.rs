@@ -8,6 +8,7 @@ mod cli;
 mod http;
 mod indexer;
 mod insights;
+mod introspection;
 mod repository;
 mod repository_model;
 mod schema;

@@ -168,3 +168,29 @@ async fn refused_mutations_have_no_effect() {
     })
     .await;
 }
+
+/// graphql-js's standard introspection query (`api/tests/it/fixtures`, where the api
+/// suite also compares its answer with schema.graphql) runs on the real server at the
+/// default limits, with the default options and with every option on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_introspection_runs_at_the_default_limits() {
+    each_backend(TestApp::builder(), |app| async move {
+        for query in [
+            include_str!("../../../api/tests/it/fixtures/introspection-default.graphql"),
+            include_str!("../../../api/tests/it/fixtures/introspection-all-options.graphql"),
+        ] {
+            let (status, body) = app.post_json(None, &json!({ "query": query })).await;
+            assert_eq!(status, 200, "{body:#}");
+            assert!(body.get("errors").is_none(), "{body:#}");
+            let types = body["data"]["__schema"]["types"].as_array().expect("types");
+            assert!(
+                types
+                    .iter()
+                    .any(|t| t["name"] == "CandidateMatchConnection"),
+                "{body:#}"
+            );
+        }
+        app.shutdown().await;
+    })
+    .await;
+}

@@ -9,5 +9,6 @@ mod jwt;
 mod limits;
 mod live;
 mod query_count;
+mod response_order;
 mod stored;
 mod validation;
