@@ -69,6 +69,21 @@ fn upsert(seq: u64, doc: Document) -> Change {
     }
 }
 
+/// An active microcredential of provider 1 teaching `skill` at `level`.
+fn mc_doc(id: i64, skill: i64, level: u8, prerequisites: Vec<(i64, u8)>) -> MicrocredentialDoc {
+    MicrocredentialDoc {
+        id,
+        provider_id: 1,
+        title: "m".into(),
+        description: "d".into(),
+        hours: 10.0,
+        cost_cents: 100,
+        skills: vec![(skill, level)],
+        prerequisites,
+        active: true,
+    }
+}
+
 /// Software (root) > Databases > SQL > {PostgreSQL, MySQL}.
 fn small_tax() -> Arc<Taxonomy> {
     Arc::new(
@@ -136,15 +151,8 @@ fn jobs_and_microcredentials() {
         open,
     };
     let mc = |id, skill, level, active| MicrocredentialDoc {
-        id,
-        provider_id: 1,
-        title: "m".into(),
-        description: "d".into(),
-        hours: 10.0,
-        cost_cents: 100,
-        skills: vec![(skill, level)],
-        prerequisites: vec![],
         active,
+        ..mc_doc(id, skill, level, vec![])
     };
     e.apply(&[
         upsert(1, Document::Job(job(1, true, 3))),
@@ -190,17 +198,7 @@ fn jobs_and_microcredentials() {
 #[test]
 fn pathway_candidates_follow_unmet_prerequisites() {
     let mut e = Engine::in_memory(small_tax(), opts()).expect("engine");
-    let mc = |id: i64, skill: i64, level: u8, prerequisites: Vec<(i64, u8)>| MicrocredentialDoc {
-        id,
-        provider_id: 1,
-        title: "m".into(),
-        description: "d".into(),
-        hours: 10.0,
-        cost_cents: 100,
-        skills: vec![(skill, level)],
-        prerequisites,
-        active: true,
-    };
+    let mc = mc_doc;
     e.apply(&[
         // Teaches PostgreSQL (4) at 4, needs SQL (3) at 2.
         upsert(1, Document::Microcredential(mc(1, 4, 4, vec![(3, 2)]))),
